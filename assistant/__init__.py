@@ -1,0 +1,43 @@
+"""Newsdesk's assistant: hybrid retrieval, grounded answers with verified citations.
+
+Public API::
+
+    from assistant import Assistant, Answer, Citation, Settings
+    a = Assistant(index_dir="data/index")
+    a.ask("Who asked US diplomats to leave?")
+
+Importing this package is cheap: torch, chromadb and gradio load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assistant.citations import Answer, Citation
+from assistant.errors import (
+    AnswerError,
+    BackendError,
+    ConfigError,
+    EmptyIndexError,
+    LoadError,
+    NewsdeskError,
+    QuestionError,
+    StoreError,
+)
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.assistant import Assistant
+
+__all__ = [
+    "Assistant", "Answer", "Citation", "Settings", "NewsdeskError", "AnswerError",
+    "BackendError", "ConfigError", "EmptyIndexError", "LoadError", "QuestionError", "StoreError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Assistant":
+        from assistant.assistant import Assistant
+
+        return Assistant
+    raise AttributeError(name)

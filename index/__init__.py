@@ -1,0 +1,53 @@
+"""Newsdesk's index: load news articles, chunk them with spans, embed, store in Chroma.
+
+Public API::
+
+    from index import Article, Chunk, ingest, IngestReport, open_store
+
+Importing this package is cheap: torch, the model and chromadb load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from index.articles import Article, Chunk
+from index.errors import (
+    ConfigError,
+    EmptyIndexError,
+    LoadError,
+    NewsdeskError,
+    StoreError,
+)
+
+if TYPE_CHECKING:
+    from index.pipeline import IngestReport, ingest
+    from index.store import NewsStore
+
+__all__ = [
+    "Article", "Chunk", "ingest", "IngestReport", "NewsStore", "open_store",
+    "NewsdeskError", "LoadError", "StoreError", "EmptyIndexError", "ConfigError",
+]
+
+
+def open_store(index_dir: str | None = None, *, chroma_url: str | None = None,
+               token: str | None = None, embeddings: Any = None) -> NewsStore:
+    """Open (creating if needed) the store at ``index_dir`` or on a Chroma server."""
+    from index.embeddings import MiniLMEmbeddings
+    from index.store import NewsStore, make_client
+
+    client = make_client(index_dir, chroma_url, token)
+    return NewsStore(client, embeddings or MiniLMEmbeddings(),
+                     location=chroma_url or str(index_dir))
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("ingest", "IngestReport"):
+        from index import pipeline
+
+        return getattr(pipeline, name)
+    if name == "NewsStore":
+        from index.store import NewsStore
+
+        return NewsStore
+    raise AttributeError(name)

@@ -1,0 +1,114 @@
+"""The data that crosses the ingest boundary: ``Article`` and ``Chunk``, and id derivation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from index.errors import LoadError
+
+_DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%d %b %Y")
+
+
+def content_hash(text: str) -> str:
+    """A short stable hash of ``text`` (sha256, 16 hex chars)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def slugify(text: str, max_len: int = 60) -> str:
+    """A filesystem- and id-safe slug."""
+    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", norm).strip("-").lower()
+    return slug[:max_len] or "article"
+
+
+def parse_date(value: object, *, source: str = "input") -> str | None:
+    """Normalise a date-ish value to ``YYYY-MM-DD``; ``None`` stays ``None``.
+
+    Raises ``LoadError`` for a value that is present but not a date, so the caller can name it.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise LoadError(source, f"date {value!r} is not a string (expected YYYY-MM-DD)")
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    for pattern in _DATE_PATTERNS:
+        try:
+            return datetime.strptime(text, pattern).date().isoformat()
+        except ValueError:
+            continue
+    try:
+        from email.utils import parsedate_to_datetime
+
+        return parsedate_to_datetime(text).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        raise LoadError(source, f"unparseable date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def date_to_epoch(iso: str | None) -> int:
+    """Days-precision epoch seconds for Chroma range filters; 0 when the date is unknown."""
+    if not iso:
+        return 0
+    d = date.fromisoformat(iso)
+    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article. ``body`` is the text every citation span points into."""
+
+    id: str
+    title: str
+    body: str
+    date: str | None = None
+    source: str = ""
+    url: str = ""
+    authors: tuple[str, ...] = ()
+    origin: str = ""  # the file/URL it was loaded from (for reports, not identity)
+
+    def __post_init__(self) -> None:
+        if not self.id or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}", self.id):
+            raise LoadError(self.origin or "article", f"invalid article id {self.id!r}")
+        if not self.body.strip():
+            raise LoadError(self.origin or self.id, "article has no body text")
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of everything that ends up in the index; a change means re-chunking."""
+        meta = "\x1f".join([self.title, self.date or "", self.source, self.url, *self.authors])
+        return content_hash(meta + "\x1e" + self.body)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article: ``article.body[start:end] == text``."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    metadata: dict[str, str | int] = field(default_factory=dict, compare=False, hash=False)
+
+
+def chunk_id(article_id: str, index: int, text: str) -> str:
+    """Content-derived chunk id: re-ingesting the same text yields the same id."""
+    return f"{article_id}:{index}:{content_hash(text)[:12]}"
+
+
+def derive_article_id(*, url: str = "", title: str = "", body: str = "") -> str:
+    """An id for an article that has none: its URL if known, else title + body."""
+    basis = url.strip() or (title.strip() + "\n" + body.strip())
+    return "a-" + content_hash(basis)

@@ -1,0 +1,47 @@
+"""Exceptions raised by Newsdesk.
+
+One root, a few branches; every message says what went wrong *and* what to do::
+
+    NewsdeskError
+    ├── LoadError            an input could not be read as an article (names the file and reason)
+    ├── StoreError           the vector store / keyword index is missing, damaged or unreachable
+    │   └── EmptyIndexError  the index holds no articles yet
+    ├── ConfigError          a setting or flag has an invalid value
+    └── AnswerError          the question or the answerer cannot be used (see assistant.errors)
+
+``assistant`` re-exports these; catch ``NewsdeskError`` to handle them all.
+"""
+
+from __future__ import annotations
+
+
+class NewsdeskError(Exception):
+    """Root of every error Newsdesk raises on purpose."""
+
+
+class LoadError(NewsdeskError):
+    """An input could not be turned into articles.
+
+    ``source`` names the file/URL (and record, for JSONL) so a batch can report it in one line.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class StoreError(NewsdeskError):
+    """The index could not be opened, read or written."""
+
+
+class EmptyIndexError(StoreError):
+    """The index exists but holds no articles."""
+
+
+class ConfigError(NewsdeskError):
+    """A setting has an invalid value."""
+
+
+class AnswerError(NewsdeskError):
+    """A question or answerer cannot be used."""

@@ -1,0 +1,124 @@
+"""Turn files, directories, feeds and URLs into ``Article`` objects.
+
+``iter_articles(inputs)`` walks every input and yields ``Article`` or ``LoadError`` items, one
+per article or per failure, so a batch goes on past bad inputs and can report each in one line.
+Formats are chosen by extension, then by content (a seed header, a feed root element).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from index.articles import Article
+from index.errors import LoadError
+from index.loaders import feed, html, jsonl, seedfile, text
+from index.loaders.common import MAX_FILE_BYTES, MAX_JSONL_BYTES, read_text
+
+__all__ = ["iter_articles", "load_bytes", "SUPPORTED_SUFFIXES", "LoadError"]
+
+SUPPORTED_SUFFIXES = (
+    ".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json", ".xml", ".rss", ".atom",
+)
+_SKIP_DIRS = {".git", "__pycache__", ".venv", "node_modules"}
+
+
+def iter_articles(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Article | LoadError]:
+    """Yield an ``Article`` per article found in ``inputs`` and a ``LoadError`` per failure."""
+    for item in inputs:
+        s = str(item)
+        if s.startswith(("http://", "https://")):
+            yield from _guard(s, lambda s=s: feed.load_url(s))
+            continue
+        path = Path(s)
+        if path.is_symlink() and not path.exists():
+            yield LoadError(s, "broken symbolic link")
+        elif path.is_dir():
+            yield from _walk(path)
+        elif path.exists():
+            yield from _guard(s, lambda p=path: _load_file(p))
+        else:
+            yield LoadError(s, "no such file or directory")
+
+
+def _walk(root: Path) -> Iterator[Article | LoadError]:
+    seen: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        try:
+            st = os.stat(dirpath)
+        except OSError as exc:
+            yield LoadError(dirpath, f"cannot read directory ({exc.strerror})")
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:  # a symlink loop: os.walk would descend forever
+            dirnames[:] = []
+            yield LoadError(dirpath, "symbolic link loop; skipped")
+            continue
+        seen.add(key)
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue  # a directory may hold anything; only known formats are articles
+            if path.is_symlink() and not path.exists():
+                yield LoadError(str(path), "broken symbolic link")
+                continue
+            yield from _guard(str(path), lambda p=path: _load_file(p))
+
+
+def _guard(source: str, fn) -> Iterator[Article | LoadError]:  # type: ignore[no-untyped-def]
+    try:
+        yield from fn()
+    except LoadError as exc:
+        yield exc
+    except PermissionError:
+        yield LoadError(source, "permission denied")
+    except OSError as exc:
+        yield LoadError(source, f"cannot read ({exc.strerror or exc})")
+
+
+def _load_file(path: Path) -> Iterator[Article | LoadError]:
+    size = path.stat().st_size
+    suffix = path.suffix.lower()
+    limit = MAX_JSONL_BYTES if suffix in (".jsonl", ".json") else MAX_FILE_BYTES
+    if size > limit:
+        raise LoadError(
+            str(path),
+            f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit for this format",
+        )
+    if suffix in (".jsonl", ".json"):
+        yield from jsonl.load_jsonl(path)
+        return
+    data = path.read_bytes()
+    yield from load_bytes(data, name=path.name, origin=str(path))
+
+
+def load_bytes(data: bytes, *, name: str, origin: str | None = None) -> Iterator[Article | LoadError]:
+    """Load articles from in-memory bytes (an upload); ``name`` picks the format by extension."""
+    origin = origin or name
+    suffix = Path(name).suffix.lower()
+    if len(data) > (MAX_JSONL_BYTES if suffix in (".jsonl", ".json") else MAX_FILE_BYTES):
+        raise LoadError(origin, f"file is {len(data) / 1e6:.1f} MB, over the size limit")
+    if suffix in (".jsonl", ".json"):
+        yield from jsonl.load_jsonl_bytes(data, origin=origin)
+        return
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(origin, f"unsupported file type {suffix or '(none)'!r}; "
+                        f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    body, warning = read_text(data, origin)
+    stem = Path(name).stem
+    if suffix in (".xml", ".rss", ".atom") or feed.looks_like_feed(body):
+        yield from feed.load_feed_text(body, origin=origin, fetch_links=False)
+    elif suffix in (".html", ".htm"):
+        yield html.load_html(body, origin=origin, stem=stem)
+    elif seedfile.looks_like_seed(body):
+        yield seedfile.load_seed(body, origin=origin, stem=stem)
+    elif suffix in (".md", ".markdown"):
+        yield text.load_markdown(body, origin=origin, stem=stem)
+    else:
+        yield text.load_text(body, origin=origin, stem=stem)
+    if warning:
+        yield LoadError(origin, warning)  # reported, but the article above was stored

@@ -1,0 +1,72 @@
+"""News HTML: main text and metadata extracted with trafilatura (not hand-written regexes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from index.articles import Article, derive_article_id, parse_date
+from index.errors import LoadError
+from index.loaders.common import stem_id
+
+_MAX_DEPTH = 400  # deeper trees are pathological (and make lxml recurse badly)
+
+
+def _depth_ok(text: str) -> bool:
+    depth = peak = 0
+    i = text.find("<")
+    opens = closes = 0
+    # A cheap upper bound on nesting: count tags until the first closer appears.
+    while i != -1 and opens < 100_000:
+        if text.startswith("</", i):
+            closes += 1
+            depth -= 1
+        elif not text.startswith("<!", i):
+            opens += 1
+            depth += 1
+            peak = max(peak, depth)
+        i = text.find("<", i + 1)
+    return peak - closes <= _MAX_DEPTH or peak <= _MAX_DEPTH
+
+
+def extract(html: str, *, url: str = "") -> dict[str, Any]:
+    """Run trafilatura and return a plain dict (``text``, ``title``, ``date``, ...)."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        html, url=url or None, with_metadata=True, include_comments=False, favor_precision=True
+    )
+    if doc is None:
+        return {}
+    if hasattr(doc, "as_dict"):
+        return dict(doc.as_dict())
+    return dict(doc)
+
+
+def load_html(html: str, *, origin: str, stem: str = "", url: str = "") -> Article:
+    if not _depth_ok(html):
+        raise LoadError(origin, f"HTML nested deeper than {_MAX_DEPTH} levels; not an article page")
+    try:
+        meta = extract(html, url=url)
+    except RecursionError:
+        raise LoadError(origin, "HTML too deeply nested to parse") from None
+    body = (meta.get("text") or "").strip()
+    if len(body) < 40:
+        raise LoadError(origin, "no article text found in the HTML page")
+    title = (meta.get("title") or "").strip() or (stem.replace("_", " ") if stem else body[:80])
+    page_url = url or (meta.get("url") or "")
+    try:
+        date = parse_date(meta.get("date"), source=origin)
+    except LoadError:
+        date = None  # a page's date meta is often junk; the article is still worth keeping
+    authors = [a.strip() for a in (meta.get("author") or "").split(";") if a.strip()]
+    art_id = stem_id(stem) if stem else derive_article_id(url=page_url, title=title, body=body)
+    return Article(
+        id=art_id,
+        title=title,
+        body=body,
+        date=date,
+        source=(meta.get("sitename") or meta.get("hostname") or "").strip(),
+        url=page_url,
+        authors=tuple(authors),
+        origin=origin,
+    )

@@ -1,0 +1,196 @@
+"""Ingest: load -> chunk -> diff against the store -> embed what is new -> write -> commit.
+
+Per article the index ends in one of three states: unchanged (same fingerprint: nothing is
+embedded), added, or updated (its old chunks replaced). Chunk ids derive from content, so an
+edit re-embeds only the passages that changed, and a rerun after a crash redoes exactly the
+articles whose commit record is missing or stale.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.articles import Article
+from index.chunking import chunk_article, embedding_text
+from index.errors import LoadError
+from index.loaders import iter_articles
+from index.store import NewsStore, mean_vector
+
+BATCH_ARTICLES = 64
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest did. ``failed`` holds one ``(source, reason)`` per bad input."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[tuple[str, str], ...] = ()
+    chunks_written: int = 0
+    chunks_total: int = 0
+    articles_total: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    article_ids: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_written / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        head = "interrupted after" if self.interrupted else "ingested"
+        return (
+            f"{head}: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.failed)} failed; {self.chunks_written} chunks embedded in "
+            f"{self.seconds:.1f}s ({self.chunks_per_second:.1f} chunks/s); index now holds "
+            f"{self.articles_total} articles, {self.chunks_total} chunks"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "failed": [{"source": s, "reason": r} for s, r in self.failed],
+            "warnings": [{"source": s, "reason": r} for s, r in self.warnings],
+            "chunks_written": self.chunks_written, "chunks_total": self.chunks_total,
+            "articles_total": self.articles_total, "seconds": round(self.seconds, 3),
+            "chunks_per_second": round(self.chunks_per_second, 2),
+            "interrupted": self.interrupted,
+        }
+
+
+def _is_warning(err: LoadError) -> bool:
+    return err.reason.startswith("not valid UTF-8; decoded as")
+
+
+def ingest(
+    inputs: Iterable[str | Path] | Iterable[Article | LoadError],
+    store: NewsStore,
+    *,
+    keyword_dir: Path | None = None,
+    progress: bool | None = None,
+    on_article: Callable[[str, str], None] | None = None,
+) -> IngestReport:
+    """Ingest paths/URLs (or already-loaded articles) into ``store``.
+
+    Bad inputs are reported in ``IngestReport.failed`` and never stop the others. Ctrl-C stops
+    between batches; what was committed stays, and the report says ``interrupted``.
+    """
+    t0 = time.perf_counter()
+    items = list(inputs)
+    loaded: list[Article | LoadError] = []
+    for it in items:
+        if isinstance(it, (Article, LoadError)):
+            loaded.append(it)
+        else:
+            loaded.extend(iter_articles([it]))
+    failed: list[tuple[str, str]] = []
+    warnings: list[tuple[str, str]] = []
+    articles: list[Article] = []
+    first_seen: dict[str, str] = {}
+    for it in loaded:
+        if isinstance(it, LoadError):
+            (warnings if _is_warning(it) else failed).append((it.source, it.reason))
+        elif it.id in first_seen:
+            failed.append((it.origin, f"duplicate article id {it.id!r} (already loaded from "
+                                      f"{first_seen[it.id]}); skipped"))
+        else:
+            first_seen[it.id] = it.origin
+            articles.append(it)
+
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "written": 0}
+    bar = _progress(len(articles), progress)
+    interrupted = False
+    try:
+        for i in range(0, len(articles), BATCH_ARTICLES):
+            _ingest_batch(articles[i:i + BATCH_ARTICLES], store, counts, failed, on_article)
+            if bar is not None:
+                bar.update(len(articles[i:i + BATCH_ARTICLES]))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if bar is not None:
+            bar.close()
+    if keyword_dir is not None and not interrupted:
+        from index.keyword import refresh
+
+        refresh(store, keyword_dir, force=False)
+    return IngestReport(
+        added=counts["added"], updated=counts["updated"], unchanged=counts["unchanged"],
+        failed=tuple(failed), warnings=tuple(warnings), chunks_written=counts["written"],
+        chunks_total=store.count_chunks(), articles_total=store.count_articles(),
+        seconds=time.perf_counter() - t0, interrupted=interrupted,
+        article_ids=tuple(a.id for a in articles),
+    )
+
+
+def _ingest_batch(batch: list[Article], store: NewsStore, counts: dict[str, int],
+                  failed: list[tuple[str, str]],
+                  on_article: Callable[[str, str], None] | None) -> None:
+    records = store.article_records([a.id for a in batch])
+    todo = []
+    for art in batch:
+        rec = records.get(art.id)
+        if rec is not None and rec.fingerprint == art.fingerprint:
+            counts["unchanged"] += 1
+            if on_article:
+                on_article(art.id, "unchanged")
+            continue
+        todo.append((art, "updated" if rec is not None else "added"))
+    if not todo:
+        return
+    old_ids: dict[str, set[str]] = {a.id: set() for a, _ in todo}
+    got = store.chunks.get(where={"article_id": {"$in": list(old_ids)}}, include=["metadatas"])
+    for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+        old_ids[str(meta["article_id"])].add(cid)
+
+    plans = []
+    for art, status in todo:
+        chunks = chunk_article(art)
+        if not chunks:
+            failed.append((art.origin or art.id, "article has no text to index"))
+            continue
+        plans.append((art, status, chunks))
+    new = [c for _, _, cs in plans for c in cs if c.id not in old_ids[c.article_id]]
+    vectors = store.embeddings.embed_documents([embedding_text(c) for c in new])
+    vec_of = {c.id: v for c, v in zip(new, vectors, strict=True)}
+    reused = [c.id for _, _, cs in plans for c in cs if c.id not in vec_of]
+    if reused:
+        got = store.chunks.get(ids=reused, include=["embeddings"])
+        vec_of.update({i: list(v) for i, v in zip(got["ids"], got["embeddings"], strict=True)})
+    store.write_chunks(
+        [c.id for c in new], [vec_of[c.id] for c in new], [c.text for c in new],
+        [dict(c.metadata) for c in new],
+    )
+    stale = [cid for art, _, cs in plans for cid in old_ids[art.id] - {c.id for c in cs}]
+    store.delete_chunks(stale)
+    commits = []
+    for art, status, chunks in plans:
+        meta = {k: v for k, v in chunks[0].metadata.items()
+                if k not in ("chunk_index", "start", "end")}
+        meta["n_chunks"] = len(chunks)
+        meta["origin"] = art.origin[:500]
+        commits.append((art.id, mean_vector([vec_of[c.id] for c in chunks]), meta))
+        counts[status] += 1
+        if on_article:
+            on_article(art.id, status)
+    store.commit_articles(commits)
+    counts["written"] += len(new)
+
+
+def _progress(total: int, enabled: bool | None):  # type: ignore[no-untyped-def]
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled or total == 0:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="article", desc="ingest", file=sys.stderr)

@@ -1,0 +1,227 @@
+"""The Chroma side: client factory and idempotent article-level writes.
+
+Two collections live in one Chroma database:
+
+* ``newsdesk_chunks``: one record per passage (document = passage text, embedding of
+  ``title + passage``, metadata = article id, title, dates, source, url, span, hash).
+  Read through ``langchain_chroma.Chroma`` (the LangChain ``VectorStore`` seam).
+* ``newsdesk_articles``: one record per article (embedding = mean of its chunk vectors), written
+  *after* its chunks. It is the commit marker: an article whose record is missing or stale is
+  re-done on the next ingest, which is what makes an interrupted ingest safe to rerun.
+
+Chroma's default embedding function (which downloads a model) is never attached: every write
+passes precomputed vectors and every collection is opened with ``embedding_function=None``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from index.errors import ConfigError, StoreError
+
+CHUNKS = "newsdesk_chunks"
+ARTICLES = "newsdesk_articles"
+_SPACE = {"hnsw:space": "cosine"}
+
+
+def make_client(index_dir: str | os.PathLike[str] | None = None, chroma_url: str | None = None,
+                token: str | None = None) -> Any:
+    """A ``chromadb`` client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient``."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if chroma_url:
+        u = urlparse(chroma_url)
+        if u.scheme not in ("http", "https") or not u.hostname:
+            raise ConfigError(f"--chroma-url {chroma_url!r} must look like http://HOST:PORT")
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        try:
+            return chromadb.HttpClient(
+                host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
+                ssl=u.scheme == "https", headers=headers, settings=settings,
+            )
+        except Exception as exc:  # chromadb raises bare ValueError/ConnectionError here
+            raise StoreError(
+                f"cannot reach the Chroma server at {chroma_url} ({exc}); "
+                "start it with `chroma run --host 127.0.0.1 --port PORT --path DIR`"
+            ) from None
+    if index_dir is None:
+        raise ConfigError("no index: pass --index DIR, set NEWSDESK_INDEX, or --chroma-url URL")
+    path = Path(index_dir)
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"index path {path} is a file, not a directory")
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=settings)
+    except Exception as exc:
+        raise StoreError(
+            f"cannot open the index at {path} ({exc.__class__.__name__}: {exc}); it may be damaged:"
+            f" move it aside and rebuild it with `newsdesk ingest PATH --index {path}`"
+        ) from None
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index knows about one stored article."""
+
+    id: str
+    fingerprint: str
+    n_chunks: int
+    title: str
+    date: str
+    source: str
+
+
+class NewsStore:
+    """Chunks + article records in Chroma, written idempotently.
+
+    ``vectorstore`` is the ``langchain_chroma.Chroma`` over the chunks, for retrieval.
+    """
+
+    def __init__(self, client: Any, embeddings: Embeddings, *, location: str = "") -> None:
+        from langchain_chroma import Chroma
+
+        self.client = client
+        self.embeddings = embeddings
+        self.location = location
+        try:
+            self.vectorstore = Chroma(
+                collection_name=CHUNKS, embedding_function=embeddings, client=client,
+                collection_metadata=_SPACE,
+            )
+            self.articles = client.get_or_create_collection(
+                ARTICLES, metadata=_SPACE, embedding_function=None
+            )
+        except Exception as exc:
+            raise StoreError(
+                f"cannot open the collections in {location or 'the index'} "
+                f"({exc.__class__.__name__}: {exc}); rebuild with `newsdesk ingest`"
+            ) from None
+        # langchain_chroma has no public accessor; the raw collection lets us write our own vectors
+        self.chunks = self.vectorstore._collection
+
+    # ---------------------------------------------------------------- reads
+    def max_batch(self) -> int:
+        try:
+            return int(self.client.get_max_batch_size())
+        except Exception:
+            return 5000
+
+    def count_chunks(self) -> int:
+        return int(self.chunks.count())
+
+    def count_articles(self) -> int:
+        return int(self.articles.count())
+
+    def article_records(self, ids: Sequence[str]) -> dict[str, ArticleRecord]:
+        if not ids:
+            return {}
+        got = self.articles.get(ids=list(ids), include=["metadatas"])
+        return {i: _record(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+    def iter_article_records(self, page: int = 2000) -> Iterable[ArticleRecord]:
+        offset = 0
+        while True:
+            got = self.articles.get(include=["metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            for i, m in zip(got["ids"], got["metadatas"], strict=True):
+                yield _record(i, m)
+            offset += len(got["ids"])
+
+    def chunk_ids_of(self, article_id: str) -> list[str]:
+        return list(self.chunks.get(where={"article_id": article_id}, include=[])["ids"])
+
+    def existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        step = self.max_batch()
+        for i in range(0, len(ids), step):
+            out.update(self.chunks.get(ids=list(ids[i:i + step]), include=[])["ids"])
+        return out
+
+    def iter_chunks(self, page: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
+        """Every stored chunk as ``(id, document, metadata)``, paged."""
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            offset += len(got["ids"])
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        return {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                             strict=True)}
+
+    # ---------------------------------------------------------------- writes
+    def write_chunks(self, ids: list[str], vectors: list[list[float]], docs: list[str],
+                     metas: list[dict[str, Any]]) -> None:
+        step = self.max_batch()
+        for i in range(0, len(ids), step):
+            self.chunks.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step],
+                               documents=docs[i:i + step], metadatas=metas[i:i + step])
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        step = self.max_batch()
+        for i in range(0, len(ids), step):
+            self.chunks.delete(ids=list(ids[i:i + step]))
+
+    def commit_articles(self, records: list[tuple[str, list[float], dict[str, Any]]]) -> None:
+        """Write article records (the commit markers) after their chunks are stored."""
+        step = self.max_batch()
+        for i in range(0, len(records), step):
+            part = records[i:i + step]
+            self.articles.upsert(ids=[r[0] for r in part], embeddings=[r[1] for r in part],
+                                 metadatas=[r[2] for r in part])
+
+    def remove_article(self, article_id: str) -> int:
+        """Delete an article and its chunks; returns the number of chunks removed."""
+        ids = self.chunk_ids_of(article_id)
+        found = bool(self.articles.get(ids=[article_id], include=[])["ids"])
+        if not ids and not found:
+            raise StoreError(f"no article with id {article_id!r} in the index "
+                             "(see `newsdesk index list`)")
+        self.articles.delete(ids=[article_id])  # un-commit first: a crash then re-does it
+        self.delete_chunks(ids)
+        return len(ids)
+
+
+def mean_vector(vectors: list[list[float]]) -> list[float]:
+    dim = len(vectors[0])
+    acc = [0.0] * dim
+    for v in vectors:
+        for j, x in enumerate(v):
+            acc[j] += x
+    norm = math.sqrt(sum(x * x for x in acc)) or 1.0
+    return [x / norm for x in acc]
+
+
+def _record(i: str, m: dict[str, Any] | None) -> ArticleRecord:
+    m = m or {}
+    return ArticleRecord(
+        id=i, fingerprint=str(m.get("article_hash", "")), n_chunks=int(m.get("n_chunks", 0)),
+        title=str(m.get("title", "")), date=str(m.get("date", "")), source=str(m.get("source", "")),
+    )
+
+
+def all_chunk_ids(store: NewsStore, page: int = 20000) -> list[str]:
+    """Every chunk id in the store (cheap: no documents or vectors)."""
+    out: list[str] = []
+    offset = 0
+    while True:
+        got = store.chunks.get(include=[], limit=page, offset=offset)
+        if not got["ids"]:
+            return out
+        out.extend(got["ids"])
+        offset += len(got["ids"])

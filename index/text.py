@@ -1,0 +1,40 @@
+"""Tokenisation shared by BM25 and the answerer's lexical evidence."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+STOPWORDS = frozenset("""
+a an the and or but if then else of at by for with about against between into through during
+before after above below to from up down in out on off over under again further once here there
+when where why how all any both each few more most other some such no nor not only own same so
+than too very s t can will just don should now is are was were be been being have has had having
+do does did doing i me my myself we our ours ourselves you your yours yourself yourselves he him
+his himself she her hers herself it its itself they them their theirs themselves what which who
+whom this that these those am would could also said says say according new one ’s 's
+""".split())
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:[’'][A-Za-z]+)?")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    try:
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+    except ImportError:  # pragma: no cover - PyStemmer is a dependency; degrade gracefully
+        return None
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, possessives dropped."""
+    return [re.sub(r"[’'](s)?$", "", w.lower()) for w in _WORD.findall(text)]
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content terms (stopwords removed): the unit of lexical matching."""
+    toks = [w for w in words(text) if w and w not in STOPWORDS]
+    st = _stemmer()
+    return list(st.stemWords(toks)) if st else toks
