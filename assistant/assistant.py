@@ -98,6 +98,10 @@ class Assistant:
         self._models: dict[str, Any] = {}
         self.refresh()
 
+    def warm(self) -> None:
+        """Load the embedding model now rather than on the first question."""
+        self._vectors.one("warm up")
+
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> Assistant:
         return cls(settings=settings, **kw)

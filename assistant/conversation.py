@@ -12,9 +12,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+# Words that point back into the conversation. "the call" is not one of them: a question that
+# names its own subject ("Which aide briefed reporters about the call?") stands alone.
 _DEICTIC = re.compile(
-    r"\b(that|this|these|those|it|its|they|them|their|there|he|him|his|she|her|the same|"
-    r"the meeting|the call|the deal|the report|such)\b", re.I)
+    r"\b(that|this|these|those|it|its|they|them|their|there|he|him|his|she|her|such)\b"
+    r"(?!\s+(?:is|was)\s+(?:the|a)\b)", re.I)
 _LEAD = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b[\s,]*", re.I)
 
 

@@ -30,7 +30,7 @@ class Settings:
     k: int = 5                      # passages handed to the answerer
     fetch_k: int = 40               # candidates from each retriever before fusion
     answerer: str = "extractive"
-    min_support: float = 0.42       # extractive: below this the articles "don't answer"
+    min_support: float = 0.35       # extractive: below this the articles "don't answer"
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None

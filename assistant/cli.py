@@ -1,0 +1,254 @@
+"""The ``newsdesk`` command. Heavy modules (torch, chromadb, gradio) are imported per command.
+
+Exit codes: 0 success; 1 some inputs failed or the command failed; 2 usage error; 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from index.errors import ConfigError, NewsdeskError
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", dest="index_dir", metavar="DIR",
+                   help="index folder (default: $NEWSDESK_INDEX or ~/.local/share/newsdesk/index)")
+    p.add_argument("--chroma-url", metavar="URL",
+                   help="use a Chroma server instead of a local folder ($NEWSDESK_CHROMA_URL)")
+    p.add_argument("--chroma-token", metavar="TOKEN", help="bearer token for the Chroma server")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdesk", description="Ask questions about news articles; every answer cites "
+        "the passages it rests on.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add articles (files, folders, JSONL, feeds, URLs)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--no-progress", action="store_true")
+
+    p = sub.add_parser("index", help="inspect or edit the index")
+    isub = p.add_subparsers(dest="index_command", required=True)
+    s = isub.add_parser("stats", help="article and chunk counts")
+    _common(s)
+    s.add_argument("--json", action="store_true")
+    s = isub.add_parser("list", help="list stored articles")
+    _common(s)
+    s.add_argument("--json", action="store_true")
+    s = isub.add_parser("remove", help="remove an article and its chunks")
+    s.add_argument("article_id", nargs="+", metavar="ID")
+    _common(s)
+
+    p = sub.add_parser("ask", help="answer one question with cited passages")
+    p.add_argument("question")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    p.add_argument("--k", type=int, help="passages to answer from (default 5)")
+    p.add_argument("--since", metavar="YYYY-MM-DD")
+    p.add_argument("--until", metavar="YYYY-MM-DD")
+    p.add_argument("--source", action="append", help="only this source (repeatable)")
+    p.add_argument("--answerer", help="extractive (default), llama-cpp, openai, ollama")
+
+    p = sub.add_parser("chat", help="start the web chat (Gradio)")
+    _common(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--auth", metavar="USER:PASS", help="require this login")
+    p.add_argument("--no-auth", action="store_true",
+                   help="allow a non-loopback --host without a login (you take the risk)")
+    p.add_argument("--ingest", nargs="*", metavar="PATH", default=[],
+                   help="ingest these first (idempotent)")
+
+    p = sub.add_parser("eval", help="score answers against gold questions")
+    p.add_argument("gold")
+    _common(p)
+    p.add_argument("--corpus", nargs="*", default=[], metavar="PATH", help="ingest first")
+    p.add_argument("--retriever", choices=["dense", "bm25", "hybrid"], default="hybrid")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--answerer")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--json", dest="json_out", metavar="OUT", help="write the report here")
+
+    p = sub.add_parser("bench", help="benchmarks that print numbers")
+    bsub = p.add_subparsers(dest="bench_command", required=True)
+    b = bsub.add_parser("ingest", help="Newsdesk ingest vs the plain LangChain pipeline")
+    b.add_argument("corpus")
+    b.add_argument("--limit", type=int, default=300, help="articles to use")
+    b.add_argument("--questions", help="question set for the top-5 agreement")
+    b = bsub.add_parser("query", help="ask() latency vs a bare embed + Chroma query")
+    _common(b)
+    b.add_argument("--questions", default="seeds/questions.jsonl")
+    b.add_argument("--sizes", default="10000,100000,1000000")
+    return parser
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Any:
+    from assistant.settings import Settings
+
+    return Settings.from_env(index_dir=getattr(args, "index_dir", None),
+                             chroma_url=getattr(args, "chroma_url", None),
+                             chroma_token=getattr(args, "chroma_token", None), **extra)
+
+
+def _store(settings: Any) -> Any:
+    from index import open_store
+    from index.embeddings import get_embeddings
+
+    return open_store(str(settings.index_dir), chroma_url=settings.chroma_url,
+                      token=settings.chroma_token, embeddings=get_embeddings(settings.embeddings))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from index.pipeline import ingest
+
+    settings = _settings(args)
+    store = _store(settings)
+    report = ingest(args.paths, store, keyword_dir=settings.keyword_dir,
+                    progress=None if not args.no_progress else False)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        for src, reason in report.failed:
+            print(f"error: {src}: {reason}", file=sys.stderr)
+        for src, reason in report.warnings:
+            print(f"warning: {src}: {reason}", file=sys.stderr)
+        print(report.summary())
+    if report.interrupted:
+        print("interrupted: the articles counted above are stored; run the same command "
+              "again to finish", file=sys.stderr)
+        return 130
+    return 1 if report.failed else 0
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    from index.stats import index_stats
+
+    settings = _settings(args)
+    store = _store(settings)
+    if args.index_command == "stats":
+        st = index_stats(store)
+        if args.json:
+            print(json.dumps(st, indent=2))
+        else:
+            print(f"{st['articles']} articles, {st['chunks']} chunks, "
+                  f"{st['oldest'] or '-'} .. {st['newest'] or '-'} at {st['location']}")
+            for src, n in list(st["sources"].items())[:10]:
+                print(f"  {n:6d}  {src}")
+        return 0
+    if args.index_command == "list":
+        rows = [r.__dict__ for r in store.iter_article_records()]
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            for r in sorted(rows, key=lambda r: (r["date"], r["id"])):
+                print(f"{r['id']}\t{r['date'] or '-'}\t{r['source'] or '-'}\t{r['title'][:70]}")
+        return 0
+    from index.keyword import refresh
+
+    status = 0
+    for aid in args.article_id:
+        try:
+            n = store.remove_article(aid)
+            print(f"removed {aid} ({n} chunks)")
+        except NewsdeskError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+    refresh(store, settings.keyword_dir)
+    return status
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.assistant import Assistant
+
+    settings = _settings(args, answerer=args.answerer,
+                         **({"k": args.k} if args.k is not None else {}))
+    a = Assistant(settings=settings)
+    ans = a.ask(args.question, since=args.since, until=args.until, source=args.source)
+    if args.json:
+        print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(ans.text)
+    if ans.citations:
+        print()
+        for c in ans.citations:
+            print(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {c.date or 'undated'}"
+                  f" (article {c.article_id}, chars {c.start}-{c.end})")
+            if c.url:
+                print(f"    {c.url}")
+            print(f"    “{c.passage}”")
+    for note in ans.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from ui.app import check_bind, launch
+
+    check_bind(args.host, args.auth, args.no_auth)
+    settings = _settings(args)
+    if args.ingest:
+        from index.pipeline import ingest
+
+        report = ingest(args.ingest, _store(settings), keyword_dir=settings.keyword_dir)
+        print(report.summary(), flush=True)
+    launch(settings, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation.runner import run_eval
+
+    settings = _settings(args, answerer=args.answerer)
+    report = run_eval(args.gold, settings, corpus=args.corpus, retriever=args.retriever,
+                      k=args.k, limit=args.limit)
+    from assistant.evaluation.runner import format_table
+
+    print(format_table(report))
+    if args.json_out:
+        with open(args.json_out, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2, ensure_ascii=False)
+        print(f"wrote {args.json_out}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from assistant.evaluation import bench
+
+    if args.bench_command == "ingest":
+        return bench.bench_ingest(args.corpus, limit=args.limit, questions=args.questions)
+    return bench.bench_query(_settings(args), questions=args.questions,
+                             sizes=[int(s) for s in args.sizes.split(",") if s])
+
+
+COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "ask": cmd_ask, "chat": cmd_chat,
+            "eval": cmd_eval, "bench": cmd_bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return 2
+    except NewsdeskError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsdesk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

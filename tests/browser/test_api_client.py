@@ -1,0 +1,65 @@
+"""``/ask`` through ``gradio_client``, and the bind/auth guard, against a real server."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.chatserver import ChatServer
+from tests.conftest import ROOT, SEED_ARTICLE
+
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("api")
+    seeds = tmp / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED_ARTICLE, seeds)
+    srv = ChatServer(tmp / "index", "--ingest", str(seeds), log=tmp / "chat.log")
+    yield srv
+    srv.stop()
+
+
+def test_gradio_client_ask_returns_structured_answer(server):
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    out = client.predict("Who asked US diplomats to leave?", api_name="/ask")
+    assert out["answered"] is True
+    assert "Russian negotiators" in out["text"]
+    c = out["citations"][0]
+    assert c["n"] == 1 and "asked US diplomats to leave the room" in c["passage"]
+    assert {"article_id", "title", "date", "start", "end", "score", "url", "source"} <= set(c)
+    follow = client.predict("Where did that meeting take place?", "", "", "", 5,
+                            [["Who asked US diplomats to leave?", out["text"]]], api_name="/ask")
+    assert "Istanbul" in follow["text"]
+    bad = client.predict("  ", api_name="/ask")
+    assert bad["answered"] is False and "empty" in bad["error"]
+
+
+def test_refuses_public_bind_without_auth(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--host", "0.0.0.0",
+                           "--index", str(tmp_path / "i")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "refusing to bind 0.0.0.0 without a login" in proc.stderr
+    assert "--auth USER:PASS" in proc.stderr
+
+
+def test_check_bind_rules():
+    from index.errors import ConfigError
+    from ui.app import check_bind
+
+    check_bind("127.0.0.1", None, False)
+    check_bind("::1", None, False)
+    check_bind("0.0.0.0", "u:p", False)
+    check_bind("0.0.0.0", None, True)
+    with pytest.raises(ConfigError):
+        check_bind("192.0.2.1", None, False)
+    with pytest.raises(ConfigError, match="USER:PASS"):
+        check_bind("127.0.0.1", "nopass", False)

@@ -1,0 +1,130 @@
+"""The real Gradio app in real headless Chromium (Debian chromium + PyPI playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.chatserver import ChatServer
+from tests.conftest import ROOT, SEED_ARTICLE
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+NEW_ARTICLE = """---
+title: Lighthouse keeper retires after 40 years
+date: 2025-07-01
+source: Coastal Courier
+url: https://example.org/lighthouse
+---
+Margaret Olsen, the keeper of the Skerry Point lighthouse, retired on Monday after 40 years.
+
+She said the lamp would now be run automatically from the mainland. <script>window.__pwned = 1</script>
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (scripts/install.sh --dev installs it)")
+    tmp = tmp_path_factory.mktemp("chat")
+    seeds = tmp / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED_ARTICLE, seeds)
+    srv = ChatServer(tmp / "index", "--ingest", str(seeds), log=tmp / "chat.log")
+    print(f"\nchat ready {srv.ready_s:.1f}s after the command (incl. seed ingest)")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        pg = browser.new_page(viewport={"width": 1300, "height": 1000})
+        pg.goto(server.url)
+        pg.wait_for_selector("#nd-question textarea")
+        yield pg
+        browser.close()
+
+
+def ask(pg, question: str, expect: str, timeout: float = 120_000) -> float:
+    """Ask through the page; wait for this question's final answer. Returns seconds taken."""
+    import time
+
+    pg.evaluate("document.querySelector('#nd-sources').setAttribute('data-stale', '1')")
+    t0 = time.perf_counter()
+    pg.fill("#nd-question textarea", question)
+    pg.click("#nd-ask")
+    pg.wait_for_selector("#nd-sources[data-state='done']:not([data-stale])", timeout=timeout)
+    secs = time.perf_counter() - t0
+    bots = pg.locator("#nd-chat [data-testid='bot']")
+    assert expect in bots.last.inner_text()
+    return secs
+
+
+def test_ask_follow_up_upload_and_screenshot(page, tmp_path):
+    secs = ask(page, "Who asked US diplomats to leave?", "Russian negotiators")
+    print(f"\npage answer time for the seed question: {secs:.2f}s")
+    mark = page.inner_text("#nd-sources .nd-card mark")
+    assert "asked US diplomats to leave the room" in mark
+    card = page.inner_text("#nd-sources .nd-card")
+    assert "2025-07-03" in card and "Russian president says" in card
+
+    ask(page, "Where did that meeting take place?", "Istanbul")
+
+    # clicking [1] brings card 1 into view
+    page.locator("#nd-chat a.nd-cite").last.click()
+    page.wait_for_selector("#nd-src-1[data-focused='1']", timeout=10_000)
+    box = page.locator("#nd-src-1").bounding_box()
+    vh = page.evaluate("window.innerHeight")
+    assert box is not None and 0 <= box["y"] < vh
+
+    # upload a new article and get a cited answer from it
+    f = tmp_path / "lighthouse.md"
+    f.write_text(NEW_ARTICLE, encoding="utf-8")
+    page.click("#nd-upload-acc")
+    page.set_input_files("#nd-files input[type=file]", str(f))
+    page.click("#nd-add")
+    page.wait_for_selector("#nd-upload-result .nd-ok", timeout=120_000)
+    assert "added" in page.inner_text("#nd-upload-result")
+    page.click("#nd-clear")
+    ask(page, "Who retired from the Skerry Point lighthouse?", "Margaret Olsen")
+    assert "Lighthouse keeper retires" in page.inner_text("#nd-sources .nd-card")
+
+    # the <script> in the article is shown as text, never run
+    ask(page, "What will run the lamp at Skerry Point?", "mainland")
+    assert page.evaluate("window.__pwned") is None
+    out = ROOT / "artifacts" / "chat-browser.png"
+    out.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(out), full_page=True)
+    print(f"screenshot: {out}")
+
+
+def test_bad_messages_keep_the_page_working(page):
+    page.click("#nd-clear")
+    page.fill("#nd-question textarea", "   ")
+    page.click("#nd-ask")
+    page.wait_for_function("document.querySelector('#nd-sources').innerText"
+                           ".includes('Type a question first')")
+    page.fill("#nd-question textarea", "why " * 5000)
+    page.click("#nd-ask")
+    page.wait_for_function("document.querySelector('#nd-sources').innerText"
+                           ".includes('the limit is 2,000')", timeout=60_000)
+    ask(page, "How many of Iran's nuclear sites did the US bomb?", "three")
+
+
+def test_unsupported_upload_is_reported(page, tmp_path):
+    f = tmp_path / "notes.pdf"
+    f.write_bytes(b"%PDF-1.4 not an article")
+    page.set_input_files("#nd-files input[type=file]", str(f))
+    page.click("#nd-add")
+    # the browser refuses the file type, or the server reports it: either way, no crash
+    page.wait_for_timeout(1500)
+    ask(page, "Which Kremlin aide briefed reporters about the call?", "Ushakov")

@@ -1,0 +1,76 @@
+"""The ``newsdesk`` command on the real model and a real persistent Chroma in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, make_bad_inputs, make_good_inputs
+
+pytestmark = pytest.mark.slow
+
+
+def nd(*args: str, index: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, NEWSDESK_INDEX=str(index), HF_HUB_OFFLINE="1")
+    proc = subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def stats(index: Path) -> dict:
+    return json.loads(nd("index", "stats", "--json", index=index).stdout)
+
+
+def test_ingest_stats_reingest_edit_remove(tmp_path: Path, seed_dir: Path):
+    index = tmp_path / "idx"
+    out = nd("ingest", str(seed_dir), index=index).stdout
+    assert "1 added" in out and "chunks/s" in out
+    s1 = stats(index)
+    assert s1["articles"] == 1 and s1["chunks"] >= 3
+    out = nd("ingest", str(seed_dir), index=index).stdout
+    assert "1 unchanged" in out and stats(index)["chunks"] == s1["chunks"]
+
+    f = next(seed_dir.iterdir())
+    f.write_text(f.read_text().replace("in Istanbul", "in Reykjavik"), encoding="utf-8")
+    assert "1 updated" in nd("ingest", str(seed_dir), index=index).stdout
+    assert stats(index)["articles"] == 1
+    ans = json.loads(nd("ask", "Where was the meeting where US diplomats were asked to leave?",
+                        "--json", index=index).stdout)
+    assert "Reykjavik" in ans["text"]
+    assert all("Istanbul" not in c["passage"] for c in ans["citations"])
+
+    out = nd("index", "remove", "000_867221607fc7f5dd", index=index).stdout
+    assert "removed" in out and stats(index) == {**stats(index), "articles": 0, "chunks": 0}
+    bad = nd("index", "remove", "nope", index=index, check=False)
+    assert bad.returncode == 1 and "no article with id 'nope'" in bad.stderr
+
+
+def test_bad_inputs_with_good_ones_exit_1_and_keep_everything(tmp_path: Path, seed_dir: Path):
+    index = tmp_path / "idx"
+    nd("ingest", str(seed_dir), index=index)
+    expected = make_bad_inputs(tmp_path / "in")
+    good = make_good_inputs(tmp_path / "in")
+    proc = nd("ingest", str(tmp_path / "in"), str(seed_dir), index=index, check=False)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == len(expected)
+    for where, reason in expected.items():
+        assert sum(where in line and reason in line for line in errors) == 1, (where, errors)
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2
+    s = stats(index)
+    assert s["articles"] == 1 + len(good) + 1
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    proc = nd("ask", "x", "--k", "0", index=tmp_path / "i", check=False)
+    assert proc.returncode == 2 and "k must be between" in proc.stderr
+    proc = nd("frobnicate", index=tmp_path / "i", check=False)
+    assert proc.returncode == 2

@@ -1,0 +1,80 @@
+"""Ingest on a real persistent Chroma in tmp_path, with fast deterministic fake embeddings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.errors import StoreError
+from index.keyword import KeywordIndex
+from index.pipeline import ingest
+from index.store import all_chunk_ids
+from tests.conftest import make_bad_inputs, make_good_inputs
+
+
+def _kw(tmp_path: Path) -> Path:
+    return tmp_path / "index" / "keyword"
+
+
+def test_reingest_is_idempotent(fake_store, seed_dir, tmp_path):
+    r1 = ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
+    assert (r1.added, r1.unchanged, r1.failed) == (1, 0, ())
+    ids1 = sorted(all_chunk_ids(fake_store))
+    r2 = ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
+    assert (r2.added, r2.unchanged, r2.chunks_written) == (0, 1, 0)
+    assert sorted(all_chunk_ids(fake_store)) == ids1
+    assert fake_store.count_articles() == 1
+
+
+def test_changed_article_replaces_its_chunks(fake_store, seed_dir, tmp_path):
+    ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
+    f = next(seed_dir.iterdir())
+    f.write_text(f.read_text().replace("Istanbul", "Reykjavik"), encoding="utf-8")
+    r = ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
+    assert (r.updated, r.added) == (1, 0)
+    assert 1 <= r.chunks_written < r.chunks_total  # only the edited passages are re-embedded
+    docs = [d for _, d, _ in fake_store.iter_chunks()]
+    assert not any("Istanbul" in d for d in docs)
+    assert any("Reykjavik" in d for d in docs)
+    kw = KeywordIndex.load(_kw(tmp_path))
+    assert kw is not None and kw.search("Istanbul", 5) == []
+    assert kw.search("Reykjavik", 5)
+
+
+def test_remove_article(fake_store, seed_dir, tmp_path):
+    ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
+    n = fake_store.remove_article("000_867221607fc7f5dd")
+    assert n > 0 and fake_store.count_chunks() == 0 and fake_store.count_articles() == 0
+    with pytest.raises(StoreError, match="no article with id"):
+        fake_store.remove_article("000_867221607fc7f5dd")
+
+
+def test_bad_inputs_mixed_with_good_lose_nothing(fake_store, seed_dir, tmp_path):
+    ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
+    before = sorted(all_chunk_ids(fake_store))
+    bad = make_bad_inputs(tmp_path / "bad")
+    good_ids = make_good_inputs(tmp_path / "good")
+    r = ingest([tmp_path / "bad", tmp_path / "good", seed_dir], fake_store,
+               keyword_dir=_kw(tmp_path))
+    assert r.added == len(good_ids) + 1  # + the fine record in malformed.jsonl
+    assert r.unchanged == 1
+    assert len(r.failed) == len(bad)
+    for where, reason in bad.items():
+        assert sum(where in s and reason in m for s, m in r.failed) == 1, (where, r.failed)
+    assert len(r.warnings) == 2  # latin-1 and cp1252 were stored, with a warning
+    after = set(all_chunk_ids(fake_store))
+    assert set(before) <= after
+    assert len(after) == len(set(after))
+    ids = {rec.id for rec in fake_store.iter_article_records()}
+    assert ids == {"000_867221607fc7f5dd", "ok-1", *good_ids}
+
+
+def test_crash_between_chunks_and_commit_is_repaired(fake_store, seed_dir, tmp_path):
+    """Chunks written but the commit record missing (a kill mid-batch): a rerun completes."""
+    ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
+    ids = sorted(all_chunk_ids(fake_store))
+    fake_store.articles.delete(ids=["000_867221607fc7f5dd"])
+    r = ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
+    assert r.added == 1 and r.chunks_written == 0  # nothing re-embedded: ids already there
+    assert sorted(all_chunk_ids(fake_store)) == ids and fake_store.count_articles() == 1

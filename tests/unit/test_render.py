@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from assistant.citations import Answer, Citation
+from ui.render import answer_html, sources_html
+
+
+def _cite(**kw) -> Citation:
+    base = dict(n=1, article_id="a", title="<b>T</b>", date="2025-01-01", source="S",
+                url="javascript:alert(1)", passage="<script>alert(1)</script>", start=10, end=35,
+                score=1.0, context="before <script>alert(1)</script> after", context_start=3)
+    base.update(kw)
+    return Citation(**base)
+
+
+def test_article_text_is_escaped_everywhere():
+    html = sources_html(Answer(question="q", text="t", answered=True, citations=(_cite(),)))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>T</b>" not in html
+    assert "javascript:" not in html  # only http(s) links are rendered
+    assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in html
+
+
+def test_markers_link_to_cards_and_text_is_escaped():
+    out = answer_html("A <img src=x onerror=alert(1)> claim [1] and [2].")
+    assert "<img" not in out
+    assert 'href="#nd-src-1"' in out and 'href="#nd-src-2"' in out

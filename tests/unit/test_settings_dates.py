@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.dates import parse_range
+from assistant.settings import Settings
+from index.errors import ConfigError
+
+
+def test_precedence_flags_over_env_over_defaults(tmp_path: Path):
+    env = {"NEWSDESK_INDEX": str(tmp_path / "env"), "NEWSDESK_K": "7"}
+    s = Settings.from_env(env)
+    assert s.index_dir == tmp_path / "env" and s.k == 7
+    s = Settings.from_env(env, index_dir=str(tmp_path / "flag"), k=3)
+    assert s.index_dir == tmp_path / "flag" and s.k == 3
+    assert Settings.from_env({}).answerer == "extractive"
+
+
+@pytest.mark.parametrize("kw,msg", [({"k": 0}, "k must be"), ({"answerer": "gpt9"}, "unknown answerer"),
+                                    ({"chroma_url": "localhost:8000"}, "must start with http")])
+def test_invalid_settings_raise(kw, msg):
+    with pytest.raises(ConfigError, match=msg):
+        Settings.from_env({}, **kw)
+
+
+def test_env_number_error_names_the_variable():
+    with pytest.raises(ConfigError, match="NEWSDESK_K"):
+        Settings.from_env({"NEWSDESK_K": "many"})
+
+
+TODAY = date(2025, 7, 10)
+
+
+@pytest.mark.parametrize("q,rng", [
+    ("What happened in June 2025?", (date(2025, 6, 1), date(2025, 6, 30))),
+    ("What happened last week?", (date(2025, 6, 30), TODAY)),
+    ("What was said on 3 July 2025?", (date(2025, 7, 3), date(2025, 7, 3))),
+    ("What was said on July 3, 2025?", (date(2025, 7, 3), date(2025, 7, 3))),
+    ("What happened in 2024?", (date(2024, 1, 1), date(2024, 12, 31))),
+    ("Who asked US diplomats to leave?", None),
+])
+def test_date_phrases(q, rng):
+    assert parse_range(q, TODAY) == rng

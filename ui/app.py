@@ -1,0 +1,240 @@
+"""The Gradio web chat: streaming answers, a sources panel, uploads, settings and an API.
+
+``build_app(assistant)`` returns the ``gr.Blocks``; ``launch(settings, ...)`` serves it.
+Binds 127.0.0.1 unless told otherwise; any other address needs ``--auth`` (or ``--no-auth``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from assistant.citations import Answer
+from assistant.errors import NewsdeskError
+from index.errors import ConfigError
+from ui import render
+
+MAX_UPLOAD_MB = int(os.environ.get("NEWSDESK_MAX_UPLOAD_MB", "20"))
+UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json", ".xml",
+                ".rss", ".atom"]
+
+
+def check_bind(host: str, auth: str | None, no_auth: bool) -> None:
+    """Refuse to expose the app beyond loopback without a login."""
+    if auth is not None and ":" not in auth:
+        raise ConfigError("--auth must be USER:PASS")
+    loopback = host in ("localhost",) or _is_loopback(host)
+    if not loopback and not auth and not no_auth:
+        raise ConfigError(
+            f"refusing to bind {host} without a login: anyone on the network could read and "
+            "add articles. Pass --auth USER:PASS (or --no-auth if you really mean it), or use "
+            "--host 127.0.0.1")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ChatBackend:
+    """The page's handlers, separate from the layout so they can be tested without a browser."""
+
+    def __init__(self, assistant: Any) -> None:
+        self.assistant = assistant
+        self._ingesting = threading.Event()
+        self._ingest_lock = threading.Lock()
+
+    # ---------------------------------------------------------------- chat
+    def respond(self, message: str, chat: list[dict[str, Any]], turns: list[list[str]],
+                since: str, until: str, sources: list[str] | None, k: float, answerer: str
+                ) -> Iterator[tuple[list[dict[str, Any]], list[list[str]], str, str]]:
+        chat = list(chat or [])
+        turns = list(turns or [])
+        message = message or ""
+        if not message.strip():
+            yield chat, turns, render.sources_html(None, "Type a question first."), message
+            return
+        chat.append({"role": "user", "content": render.answer_html(message[:2000])})
+        chat.append({"role": "assistant", "content": "…"})
+        note = ("An upload is being indexed; this answer uses the articles indexed so far."
+                if self._ingesting.is_set() else "")
+        yield chat, turns, render.sources_html(None, note, pending=True), ""
+        text = ""
+        try:
+            for piece in self.assistant.stream(
+                message, history=[tuple(t) for t in turns], since=since or None,
+                until=until or None, source=sources or None, k=int(k),
+                answerer=answerer or None,
+            ):
+                if isinstance(piece, Answer):
+                    chat[-1] = {"role": "assistant", "content": render.answer_html(piece.text)}
+                    turns.append([message, piece.text])
+                    yield chat, turns, render.sources_html(piece, note), ""
+                    return
+                text += piece
+                chat[-1] = {"role": "assistant", "content": render.answer_html(text)}
+                yield chat, turns, render.sources_html(None, note, pending=True), ""
+        except NewsdeskError as exc:
+            chat[-1] = {"role": "assistant", "content": render.answer_html(f"⚠ {exc}")}
+            yield chat, turns, render.sources_html(None, str(exc)), ""
+
+    def api_ask(self, question: str, since: str = "", until: str = "", source: str = "",
+                k: int = 5, history: list[list[str]] | None = None) -> dict[str, Any]:
+        """Structured answer for API clients: text, answered, citations (and more)."""
+        try:
+            ans = self.assistant.ask(question, history=[tuple(t) for t in history or []],
+                                     since=since or None, until=until or None,
+                                     source=source or None, k=int(k))
+        except NewsdeskError as exc:
+            return {"error": str(exc), "text": "", "answered": False, "citations": []}
+        d = ans.to_dict()
+        for c in d["citations"]:
+            c.pop("context", None)
+            c.pop("context_start", None)
+        return d
+
+    # ---------------------------------------------------------------- upload
+    def upload(self, files: list[str] | None, progress: Any = None) -> tuple[str, str, Any]:
+        from index.loaders import load_bytes
+        from index.pipeline import ingest
+
+        if not files:
+            return render.upload_html([("–", "error", "choose one or more files first")]), \
+                self.stats_md(), None
+        rows: list[tuple[str, str, str]] = []
+        items: list[Any] = []
+        owner: dict[str, str] = {}
+        for f in files:
+            path = Path(f)
+            name = path.name
+            try:
+                size = path.stat().st_size
+                if size > MAX_UPLOAD_MB * 1_000_000:
+                    rows.append((name, "error", f"{size / 1e6:.1f} MB is over the "
+                                 f"{MAX_UPLOAD_MB} MB upload limit"))
+                    continue
+                for it in load_bytes(path.read_bytes(), name=name, origin=name):
+                    items.append(it)
+                    if hasattr(it, "id"):
+                        owner[it.id] = name
+            except NewsdeskError as exc:
+                rows.append((name, "error", getattr(exc, "reason", str(exc))))
+            except OSError as exc:
+                rows.append((name, "error", f"cannot read upload ({exc.strerror})"))
+        status: dict[str, str] = {}
+        if items:
+            with self._ingest_lock:
+                self._ingesting.set()
+                try:
+                    if progress is not None:
+                        progress(0.1, desc="indexing")
+                    report = ingest(items, self.assistant.store,
+                                    keyword_dir=self.assistant.settings.keyword_dir,
+                                    progress=False,
+                                    on_article=lambda aid, st: status.__setitem__(aid, st))
+                    self.assistant.refresh()
+                finally:
+                    self._ingesting.clear()
+            for aid, st in status.items():
+                rows.append((owner.get(aid, aid), st, aid))
+            for src, reason in report.failed + report.warnings:
+                rows.append((src, "error" if (src, reason) in report.failed else "warning",
+                             reason))
+        return render.upload_html(rows), self.stats_md(), None
+
+    def stats_md(self) -> str:
+        try:
+            return render.stats_markdown(self.assistant.stats())
+        except NewsdeskError as exc:
+            return f"Index unavailable: {exc}"
+
+
+def build_app(assistant: Any) -> Any:
+    """The Gradio Blocks for ``assistant``."""
+    import gradio as gr
+
+    be = ChatBackend(assistant)
+    st = assistant.stats()
+    with gr.Blocks(title="Newsdesk") as demo:
+        gr.Markdown("## Newsdesk — ask the news, see the passages")
+        turns = gr.State([])
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(elem_id="nd-chat", height=480, label="Answers",
+                                  feedback_options=None, sanitize_html=True)
+                with gr.Row():
+                    box = gr.Textbox(elem_id="nd-question", placeholder="Ask about the articles…",
+                                     show_label=False, scale=5, max_lines=4)
+                    send = gr.Button("Ask", elem_id="nd-ask", variant="primary", scale=1)
+                    clear = gr.Button("New chat", elem_id="nd-clear", scale=1)
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources_panel = gr.HTML(render.sources_html(None), elem_id="nd-sources-panel")
+        with gr.Accordion("Settings", open=False):
+            with gr.Row():
+                since = gr.Textbox(label="From date (YYYY-MM-DD)", elem_id="nd-since")
+                until = gr.Textbox(label="To date (YYYY-MM-DD)", elem_id="nd-until")
+                srcs = gr.Dropdown(choices=list(st["sources"]), multiselect=True,
+                                   label="Sources", elem_id="nd-srcs")
+            with gr.Row():
+                k = gr.Slider(1, 20, value=assistant.settings.k, step=1, label="Passages")
+                names = assistant.answerers()
+                answerer = gr.Dropdown(choices=names, value=names[0], label="Answerer")
+        with gr.Accordion("Index", open=False):
+            stats = gr.Markdown(be.stats_md(), elem_id="nd-stats")
+        with gr.Accordion("Add articles", open=False, elem_id="nd-upload-acc"):
+            files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES,
+                            label=f"Articles (.txt .md .html .jsonl .json .xml/.rss; "
+                                  f"≤ {MAX_UPLOAD_MB} MB each)", elem_id="nd-files")
+            add = gr.Button("Add to index", elem_id="nd-add")
+            upload_result = gr.HTML(elem_id="nd-upload-result")
+
+        inputs = [box, chat, turns, since, until, srcs, k, answerer]
+        outputs = [chat, turns, sources_panel, box]
+        box.submit(be.respond, inputs, outputs, api_visibility="private")
+        send.click(be.respond, inputs, outputs, api_visibility="private")
+        clear.click(lambda: ([], [], render.sources_html(None)), None,
+                    [chat, turns, sources_panel], api_visibility="private")
+
+        def _upload(fs: list[str] | None, progress: Any = gr.Progress()) -> Any:
+            return be.upload(fs, progress)
+
+        add.click(_upload, [files], [upload_result, stats, files], api_visibility="private",
+                  concurrency_limit=1)
+        gr.api(be.api_ask, api_name="ask",
+               api_description="Answer a question; returns {text, answered, citations, ...}")
+    demo.queue(default_concurrency_limit=8)
+    demo.newsdesk_backend = be  # type: ignore[attr-defined]
+    return demo
+
+
+def launch(settings: Any, *, host: str = "127.0.0.1", port: int = 7860,
+           auth: str | None = None, block: bool = True) -> Any:
+    """Serve the chat. Returns ``(app, local_url)`` when ``block`` is False."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from assistant.assistant import Assistant
+
+    assistant = Assistant(settings=settings)
+    assistant.warm()
+    demo = build_app(assistant)
+    creds = tuple(auth.split(":", 1)) if auth else None
+    _, url, _ = demo.launch(
+        server_name=host, server_port=port, auth=creds, prevent_thread_lock=True,
+        show_error=False, max_file_size=f"{MAX_UPLOAD_MB}mb", allowed_paths=[], css=render.CSS,
+        js=render.JS, footer_links=["api"], quiet=True, ssr_mode=False,
+    )
+    print(f"Newsdesk chat ready at {url} (index: {settings.location})", flush=True)
+    if not block:
+        return demo, url
+    try:
+        demo.block_thread()
+    except KeyboardInterrupt:
+        demo.close()
+    return demo, url

@@ -1,0 +1,117 @@
+"""Answers and source cards as HTML. Every piece of article text is escaped here."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.citations import Answer, Citation
+
+_MARK = re.compile(r"\[(\d{1,2})\]")
+
+
+def _safe_url(url: str) -> str:
+    return url if re.match(r"^https?://", url or "") else ""
+
+
+def answer_html(text: str) -> str:
+    """The answer with its ``[n]`` markers as links to the source cards (text escaped)."""
+    esc = html.escape(text, quote=False)
+    return _MARK.sub(lambda m: f'<a class="nd-cite" href="#nd-src-{m[1]}">[{m[1]}]</a>', esc)
+
+
+def card_html(c: Citation) -> str:
+    ctx = c.context or c.passage
+    a = max(0, c.start - c.context_start)
+    b = a + len(c.passage)
+    if ctx[a:b] != c.passage:
+        ctx, a, b = c.passage, 0, len(c.passage)
+    para_start = ctx.rfind("\n\n", 0, a)
+    para_start = 0 if para_start < 0 else para_start + 2
+    para_end = ctx.find("\n\n", b)
+    para_end = len(ctx) if para_end < 0 else para_end
+    before, hit, after = ctx[para_start:a], ctx[a:b], ctx[b:para_end]
+    url = _safe_url(c.url)
+    link = (f' · <a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">link</a>'
+            if url else "")
+    meta = " · ".join(html.escape(x) for x in (c.date or "undated", c.source or "unknown source"))
+    return (
+        f'<div class="nd-card" id="nd-src-{c.n}" data-n="{c.n}">'
+        f'<div class="nd-card-head"><span class="nd-n">[{c.n}]</span> '
+        f'<b class="nd-title">{html.escape(c.title)}</b></div>'
+        f'<div class="nd-meta">{meta}{link} · <code>{html.escape(c.article_id)}</code> '
+        f'chars {c.start}–{c.end}</div>'
+        f'<p class="nd-passage">{html.escape(before)}<mark>{html.escape(hit)}</mark>'
+        f'{html.escape(after)}</p></div>'
+    )
+
+
+def sources_html(answer: Answer | None, note: str = "", *, pending: bool = False) -> str:
+    """The sources panel; ``data-state`` is pending (streaming), done (answer final) or idle."""
+    state = "done" if answer is not None else ("pending" if pending else "idle")
+    parts = [f'<div id="nd-sources" data-state="{state}">']
+    if note:
+        parts.append(f'<div class="nd-note">{html.escape(note)}</div>')
+    if answer is None:
+        parts.append('<div class="nd-empty">Sources for the answer appear here.</div>')
+    elif not answer.citations:
+        parts.append('<div class="nd-empty">No passage supports an answer.</div>')
+    else:
+        parts.extend(card_html(c) for c in answer.citations)
+    for n in (answer.notes if answer else ()):
+        parts.append(f'<div class="nd-note">{html.escape(n)}</div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def stats_markdown(st: dict[str, Any]) -> str:
+    srcs = ", ".join(f"{html.escape(k)} ({v})" for k, v in list(st["sources"].items())[:12])
+    return (f"**{st['articles']}** articles, **{st['chunks']}** passages · "
+            f"oldest {st['oldest'] or '–'} · newest {st['newest'] or '–'}  \n"
+            f"Sources: {srcs or '–'}")
+
+
+def upload_html(rows: Sequence[tuple[str, str, str]]) -> str:
+    """Per-file results: (file, status, detail)."""
+    out = ['<table class="nd-upload"><tr><th>file</th><th>result</th><th>detail</th></tr>']
+    for f, status, detail in rows:
+        cls = "nd-ok" if status in ("added", "updated", "unchanged") else "nd-err"
+        out.append(f'<tr class="{cls}"><td>{html.escape(f)}</td><td>{html.escape(status)}</td>'
+                   f'<td>{html.escape(detail)}</td></tr>')
+    out.append("</table>")
+    return "".join(out)
+
+
+CSS = """
+#nd-sources { max-height: 70vh; overflow-y: auto; }
+.nd-card { border: 1px solid #d0d7de; border-radius: 8px; padding: 8px 10px; margin: 0 0 8px 0; }
+.nd-card.nd-flash { outline: 3px solid #f2c744; }
+.nd-meta { color: #57606a; font-size: 0.85em; margin: 2px 0 4px 0; }
+.nd-passage { white-space: pre-wrap; margin: 0; }
+.nd-passage mark { background: #fff1a8; }
+.nd-note { color: #9a6700; font-size: 0.9em; margin: 4px 0; }
+.nd-err td { color: #cf222e; }
+a.nd-cite { text-decoration: none; font-weight: 600; }
+"""
+
+# Clicking [n] in the answer brings card n into view (delegated: messages re-render).
+JS = """
+() => {
+  window.__nd_js = true;
+  document.addEventListener('click', (ev) => {
+    const a = ev.target.closest && ev.target.closest('a[href^="#nd-src-"]');
+    if (!a) return;
+    ev.preventDefault(); ev.stopPropagation();
+    const card = document.getElementById(a.getAttribute('href').slice(1));
+    if (!card) return;
+    document.querySelectorAll('.nd-card[data-focused]').forEach(
+      (c) => c.removeAttribute('data-focused'));
+    card.setAttribute('data-focused', '1');
+    card.scrollIntoView({behavior: 'instant', block: 'center'});
+    card.classList.add('nd-flash');
+    setTimeout(() => card.classList.remove('nd-flash'), 1500);
+  }, true);
+}
+"""
