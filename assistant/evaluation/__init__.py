@@ -1,0 +1,2 @@
+"""Evaluation: gold formats (``gold``), metrics (``metrics``), ``newsdesk eval`` (``runner``),
+``newsdesk bench`` (``bench``)."""

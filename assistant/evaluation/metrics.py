@@ -1,0 +1,64 @@
+"""Answer and retrieval metrics (SQuAD normalisation for EM/F1)."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from collections.abc import Sequence
+
+
+def normalize(s: str) -> str:
+    """SQuAD normalisation: lower, drop punctuation and articles, fold whitespace."""
+    s = s.lower().replace("“", "").replace("”", "").replace("’", "'").replace("‘", "'")
+    s = "".join(ch for ch in s if ch not in set(string.punctuation))
+    s = re.sub(r"\b(a|an|the)\b", " ", s)
+    return " ".join(s.split())
+
+
+def exact_match(pred: str, golds: Sequence[str]) -> float:
+    p = normalize(pred)
+    return float(any(p == normalize(g) for g in golds)) if golds else 0.0
+
+
+def f1(pred: str, golds: Sequence[str]) -> float:
+    """Token F1, max over the gold strings."""
+    ptoks = normalize(pred).split()
+    best = 0.0
+    for g in golds:
+        gtoks = normalize(g).split()
+        common = Counter(ptoks) & Counter(gtoks)
+        same = sum(common.values())
+        if not ptoks or not gtoks or same == 0:
+            continue
+        prec, rec = same / len(ptoks), same / len(gtoks)
+        best = max(best, 2 * prec * rec / (prec + rec))
+    return best
+
+
+def contains(pred: str, golds: Sequence[str]) -> float:
+    p = f" {normalize(pred)} "
+    return float(any(normalize(g) and f" {normalize(g)} " in p for g in golds))
+
+
+def hit_at(ranked: Sequence[str], gold: set[str], k: int) -> float:
+    return float(any(r in gold for r in ranked[:k]))
+
+
+def mrr_at(ranked: Sequence[str], gold: set[str], k: int = 10) -> float:
+    for i, r in enumerate(ranked[:k], 1):
+        if r in gold:
+            return 1.0 / i
+    return 0.0
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    v = sorted(values)
+    idx = min(len(v) - 1, max(0, round(q / 100 * (len(v) - 1))))
+    return float(v[idx])
+
+
+def mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
