@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ MAX_QUESTION_CHARS = 2000
 
 
 def _epoch(d: date) -> int:
-    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
 def parse_day(value: str | date | None, name: str) -> date | None:
@@ -123,12 +123,14 @@ class Assistant:
             self._idf = idf_lookup(table, unseen)
 
     def retriever(self, *, mode: str = "hybrid", k: int | None = None,
-                  filters: Filters | None = None) -> HybridRetriever:
-        """The LangChain retriever over this index."""
+                  filters: Filters | None = None, today: date | None = None) -> HybridRetriever:
+        """The LangChain retriever over this index (recency counted back from ``today``)."""
+        st = self.settings
         return HybridRetriever(
             store=self.store, keyword=self._keyword, embed_query=self._vectors.one, mode=mode,
-            k=k or self.settings.k, fetch_k=max(self.settings.fetch_k, k or 0),
-            filters=filters or Filters(),
+            k=k or st.k, fetch_k=max(st.fetch_k, k or 0), filters=filters or Filters(),
+            keyword_share=st.keyword_share, recency_weight=st.recency_weight,
+            recency_days=st.recency_days, today=_epoch(today or date.today()),
         )
 
     def answerers(self) -> list[str]:
@@ -173,7 +175,7 @@ class Assistant:
             raise EmptyIndexError(f"the index at {self.settings.location} holds no articles; "
                                   "add some with `newsdesk ingest PATH`")
         filters = self._filters(q, since, until, source, today)
-        r = self.retriever(mode=mode, k=k, filters=filters)
+        r = self.retriever(mode=mode, k=k, filters=filters, today=today)
         vector = self._vectors.one(q) if mode != "bm25" else None
         return r.search(q, vector=vector)
 

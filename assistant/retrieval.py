@@ -1,4 +1,11 @@
-"""Hybrid retrieval: dense (Chroma through LangChain) + BM25 (bm25s), fused by reciprocal rank.
+"""Hybrid retrieval: dense (Chroma through LangChain) + BM25 (bm25s), fused.
+
+Fusion is a convex combination of the two lists' min-max normalised scores (``keyword_share``
+of BM25), which keeps a strong BM25 margin that reciprocal-rank fusion would flatten (``fusion=
+"rrf"`` remains available). A recency prior multiplies a passage's score by
+``1 + recency_weight * exp(-age_days / recency_days)``, age measured back from ``today``: news
+questions are usually about the news of their day. On the RealTime QA dev set (article level)
+this moved hit@5 0.90 -> 0.94 and MRR@10 0.66 -> 0.76; see the eval issue's note.
 
 ``HybridRetriever`` is a LangChain ``BaseRetriever``: ``invoke(question)`` returns ``Document``s
 whose metadata carries the chunk id, span and fusion score. ``search()`` is the typed variant the
@@ -7,6 +14,7 @@ answerers use; it returns ``Passage`` objects and can reuse a precomputed query 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +24,17 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from index.text import terms
+
 RRF_C = 60
+DAY = 86400
+ENTITY_BOOST = 0.5
+
+
+def entity_terms(question: str) -> set[str]:
+    from assistant.answerers.extractive import entities
+
+    return entities(question)
 
 
 @dataclass(frozen=True)
@@ -87,8 +105,12 @@ class HybridRetriever(BaseRetriever):
     k: int = 5
     fetch_k: int = 40
     filters: Filters = Filters()
-    dense_weight: float = 1.0
-    keyword_weight: float = 1.0
+    fusion: str = "score"            # score | rrf
+    keyword_share: float = 0.6       # BM25's share in score fusion (weight relative to dense in rrf)
+    recency_weight: float = 1.0
+    recency_days: float = 7.0
+    today: int | None = None         # epoch seconds the recency prior counts back from
+    per_article: int = 2             # at most this many passages of one article (0: no cap)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -114,13 +136,23 @@ class HybridRetriever(BaseRetriever):
             kw = [(h.chunk_id, h.score) for h in self.keyword.search(
                 query, self.fetch_k, since=filters.since, until=filters.until,
                 sources=filters.sources)]
-        fused: dict[str, float] = {}
-        for rank, (cid, *_rest) in enumerate(dense):
-            fused[cid] = fused.get(cid, 0.0) + self.dense_weight / (RRF_C + rank + 1)
-        for rank, (cid, _s) in enumerate(kw):
-            fused[cid] = fused.get(cid, 0.0) + self.keyword_weight / (RRF_C + rank + 1)
-        order = sorted(fused, key=lambda c: -fused[c])[:k]
+        fused = self._fuse(dense, kw)
+        if self.recency_weight and self.today is not None:
+            self._recency(fused, dense)
         known = {cid: (text, meta) for cid, text, meta, _ in dense}
+        ents = entity_terms(query)
+        if ents:
+            # passages naming every person/place the question names come first among equals
+            pool = sorted(fused, key=lambda c: -fused[c])[: 3 * k + 20]
+            missing = [cid for cid in pool if cid not in known]
+            if missing:
+                known.update(self.store.get_chunks(missing))
+            for cid in pool:
+                if cid in known:
+                    text, meta = known[cid]
+                    have = ents & set(terms(f"{meta.get('title', '')} {text}"))
+                    fused[cid] *= 1.0 + ENTITY_BOOST * len(have) / len(ents)
+        order = self._diversify(sorted(fused, key=lambda c: -fused[c]), known, k)
         missing = [cid for cid in order if cid not in known]
         if missing:
             known.update(self.store.get_chunks(missing))
@@ -135,3 +167,58 @@ class HybridRetriever(BaseRetriever):
                                          dense=dense_score.get(cid), keyword=kw_score.get(cid),
                                          rank=rank))
         return out
+
+    def _diversify(self, ranked: list[str], known: dict[str, Any], k: int) -> list[str]:
+        """Top ``k`` with at most ``per_article`` passages of one article, so one long story
+        can't crowd out the others (the rest fill in if there are too few articles)."""
+        if not self.per_article:
+            return ranked[:k]
+        head = ranked[: 4 * k + 20]
+        missing = [c for c in head if c not in known]
+        if missing:
+            known.update(self.store.get_chunks(missing))
+        taken: list[str] = []
+        spill: list[str] = []
+        count: dict[str, int] = {}
+        for cid in head:
+            aid = str(known[cid][1].get("article_id", "")) if cid in known else cid
+            if count.get(aid, 0) < self.per_article:
+                taken.append(cid)
+                count[aid] = count.get(aid, 0) + 1
+                if len(taken) == k:
+                    return taken
+            else:
+                spill.append(cid)
+        return (taken + spill)[:k]
+
+    def _fuse(self, dense: list[tuple[str, str, dict[str, Any], float]],
+              kw: list[tuple[str, float]]) -> dict[str, float]:
+        fused: dict[str, float] = {}
+        if self.fusion == "rrf":
+            for rank, (cid, *_rest) in enumerate(dense):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_C + rank + 1)
+            for rank, (cid, _s) in enumerate(kw):
+                fused[cid] = fused.get(cid, 0.0) + self.keyword_share / (RRF_C + rank + 1)
+            return fused
+        share = self.keyword_share if dense and kw else (1.0 if kw else 0.0)
+        for weight, pairs in ((1.0 - share, [(c, sc) for c, _, _, sc in dense]), (share, kw)):
+            if not pairs or weight == 0:
+                continue
+            hi, lo = pairs[0][1], pairs[-1][1]
+            span = (hi - lo) or 1.0
+            for cid, sc in pairs:
+                fused[cid] = fused.get(cid, 0.0) + weight * ((sc - lo) / span if hi != lo else 1.0)
+        return fused
+
+    def _recency(self, fused: dict[str, float],
+                 dense: list[tuple[str, str, dict[str, Any], float]]) -> None:
+        epochs = {cid: int(meta.get("date_epoch") or 0) for cid, _, meta, _ in dense}
+        missing = [c for c in fused if c not in epochs]
+        if missing and self.keyword is not None:
+            epochs.update(self.keyword.epochs_of(missing))
+        assert self.today is not None
+        for cid in fused:
+            e = epochs.get(cid, 0)
+            if e:
+                age = max(0.0, (self.today - e) / DAY)
+                fused[cid] *= 1.0 + self.recency_weight * math.exp(-age / self.recency_days)

@@ -28,9 +28,12 @@ class Settings:
     chroma_token: str | None = None
     embeddings: str = "minilm"
     k: int = 5                      # passages handed to the answerer
-    fetch_k: int = 40               # candidates from each retriever before fusion
+    fetch_k: int = 100              # candidates from each retriever before fusion
+    keyword_share: float = 0.6      # BM25's share of the fused score
+    recency_weight: float = 1.0     # boost for articles near "today" (0 turns it off)
+    recency_days: float = 7.0
     answerer: str = "extractive"
-    min_support: float = 0.35       # extractive: below this the articles "don't answer"
+    min_support: float = 0.40       # extractive: below this the articles "don't answer"
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
@@ -47,6 +50,10 @@ class Settings:
         if self.answerer not in ANSWERERS:
             raise ConfigError(
                 f"unknown answerer {self.answerer!r}; choose one of {', '.join(ANSWERERS)}")
+        if not 0.0 <= self.keyword_share <= 1.0:
+            raise ConfigError(f"keyword_share must be in [0, 1], got {self.keyword_share}")
+        if self.recency_weight < 0 or self.recency_days <= 0:
+            raise ConfigError("recency_weight must be >= 0 and recency_days > 0")
         if not 0.0 <= self.min_support <= 1.0:
             raise ConfigError(f"min_support must be in [0, 1], got {self.min_support}")
         if self.llm_timeout <= 0:

@@ -6,7 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from index.errors import LoadError
 
@@ -61,7 +61,7 @@ def date_to_epoch(iso: str | None) -> int:
     if not iso:
         return 0
     d = date.fromisoformat(iso)
-    return int(datetime(d.year, d.month, d.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,15 @@ class KeywordIndex:
             return None
         return cls(bm25, meta["ids"], epochs, meta["sources"], meta["stamp"])
 
+    def epochs_of(self, ids: list[str]) -> dict[str, int]:
+        pos = self._positions()
+        return {i: int(self.epochs[pos[i]]) for i in ids if i in pos}
+
+    def _positions(self) -> dict[str, int]:
+        if getattr(self, "_pos", None) is None:
+            self._pos = {cid: i for i, cid in enumerate(self.ids)}
+        return self._pos
+
     # ------------------------------------------------------------ query
     def search(self, query: str, k: int, *, since: int | None = None, until: int | None = None,
                sources: tuple[str, ...] = ()) -> list[KeywordHit]:

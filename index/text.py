@@ -5,15 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-STOPWORDS = frozenset("""
-a an the and or but if then else of at by for with about against between into through during
-before after above below to from up down in out on off over under again further once here there
-when where why how all any both each few more most other some such no nor not only own same so
-than too very s t can will just don should now is are was were be been being have has had having
-do does did doing i me my myself we our ours ourselves you your yours yourself yourselves he him
-his himself she her hers herself it its itself they them their theirs themselves what which who
-whom this that these those am would could also said says say according new one ’s 's
-""".split())
+STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before", "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again", "further", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than", "too", "very", "s", "t", "can", "will", "just", "don", "should", "now", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself", "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these", "those", "am", "would", "could", "also", "said", "says", "say", "according", "new", "one", "’s", "'s"])
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[’'][A-Za-z]+)?")
 
@@ -28,8 +20,12 @@ def _stemmer():  # type: ignore[no-untyped-def]
         return None
 
 
+_ABBREV = re.compile(r"\b([A-Z])\.([A-Z])\.(?:([A-Z])\.)?")
+
+
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens, possessives dropped."""
+    """Lower-cased word tokens, possessives dropped; "U.S." and "US" are one word."""
+    text = _ABBREV.sub(lambda m: "".join(g for g in m.groups() if g), text)
     return [re.sub(r"[’'](s)?$", "", w.lower()) for w in _WORD.findall(text)]
 
 

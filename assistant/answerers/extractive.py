@@ -28,6 +28,9 @@ _MONTH = r"\b(?:January|February|March|April|May|June|July|August|September|Octo
          r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|" \
          r"(?:19|20)\d{2})\b"
 _PLACE = r"\b(?:in|at|near|from|to)\s+(?:the\s+)?[A-Z][a-z]+"
+_PERSON = r"(?:aide|official|minister|leader|president|spokes(?:wo)?man|spokesperson|senator|" \
+          r"governor|mayor|judge|ceo|chief|player|actor|actress|singer|candidate|person|man|woman)s?"
+NO_NAME = -0.1  # a who-question answered by a span without any name
 _NAME = r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+\b|\b[A-Z][a-z]{2,}\s+(?:negotiators|officials)\b"
 
 
@@ -51,25 +54,41 @@ def answer_type_bonus(question: str, sentence: str) -> float:
         return 0.08 if re.search(_MONTH, sentence) else 0.0
     if re.match(r"where\b", q) or " where " in f" {q} ":
         return 0.1 if re.search(_PLACE, sentence) else 0.0
-    if re.match(r"(who|whom|whose)\b", q):
+    if re.match(r"(who|whom|whose)\b", q) or re.match(rf"which\s+(\w+\s+)?{_PERSON}\b", q):
         qwords = set(re.findall(r"[A-Z][a-z]+", question))
         names = [n for n in re.findall(_NAME, sentence)
                  if not set(n.split()) <= qwords]
-        return 0.06 if names else 0.0
+        return 0.06 if names else NO_NAME
     return 0.0
 
 
 PAIR_PENALTY = 0.05
+FOCUS_PENALTY = 0.7
+ECHO_PENALTY = 0.7
 _QWORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Did", "Does",
            "Do", "Is", "Are", "Was", "Were", "Will", "Can", "Could", "Has", "Have", "Had", "In",
            "On", "At", "According", "The", "A", "An", "And", "But", "Of", "To", "For"}
 
 
 def entities(question: str) -> set[str]:
-    """Stemmed terms of the question's proper nouns (capitalised words that aren't question
-    words); every one must occur in a passage for it to support an answer."""
-    words = re.findall(r"\b[A-Z][A-Za-z’'-]+", question)
-    return set(terms(" ".join(w for w in words if w not in _QWORDS)))
+    """Stemmed terms of the question's proper nouns: capitalised words that are neither its
+    first word nor question words. Every one must occur in a passage for it to answer."""
+    toks = re.findall(r"[A-Za-z][A-Za-z’'.-]*", question)
+    names = [w for i, w in enumerate(toks) if i > 0 and w[:1].isupper() and w not in _QWORDS]
+    return set(terms(" ".join(names)))
+
+
+_FOCUS = re.compile(r"^(?:what|which)\s+(?:is|was|are|were)?\s*(?:the\s+)?(?:name\s+of\s+the\s+)?"
+                    r"([a-z]+)\b", re.I)
+
+
+def focus_term(question: str) -> str | None:
+    """The noun a what/which question asks for ("What is the capital of ..." -> capital)."""
+    m = _FOCUS.match(question.strip())
+    if not m:
+        return None
+    t = terms(m.group(1))
+    return t[0] if t else None
 
 
 def _cos(a: Sequence[float], b: Sequence[float]) -> float:
@@ -82,7 +101,7 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embed_texts: Callable[[list[str]], list[list[float]]] | None,
-                 idf: Callable[[str], float], *, min_support: float = 0.42,
+                 idf: Callable[[str], float], *, min_support: float = 0.40,
                  max_sentences: int = 2, candidates: int = 24) -> None:
         self.embed_texts = embed_texts
         self.idf = idf
@@ -98,7 +117,8 @@ class ExtractiveAnswerer:
         """
         qterms = set(terms(question))
         total = sum(self.idf(t) for t in qterms) or 1.0
-        ents = entities(question)
+        ents = entities(focus or question) | entities(question)
+        head = focus_term(focus or question)
         seen: set[tuple[str, int]] = set()
         sents: list[tuple[Passage, int, int, set[str], int]] = []  # passage, a, b, terms, pos
         n = max(len(passages), 1)
@@ -132,8 +152,13 @@ class ExtractiveAnswerer:
             prior = 0.04 * (1 - p.rank / n)
             base = 0.5 * max(dense[i], 0.0) + prior
             lx = lex(ts)
+            # a span that lacks the very thing asked for ("capital"), or that only repeats the
+            # question's own words, is weak evidence
+            miss = FOCUS_PENALTY if head and head not in ts else 1.0
+            if len(ts - qterms) < 2:
+                miss *= ECHO_PENALTY
             out.append(Scored(p, a, b, lx, dense[i],
-                              base + 0.5 * lx + answer_type_bonus(cue, p.text[a:b])))
+                              miss * (base + 0.5 * lx + answer_type_bonus(cue, p.text[a:b]))))
             # the pair with the next sentence: evidence is often split across two
             j = i + 1
             if j < len(sents) and sents[j][0] is p and sents[j][4] == pos + 1 and \
@@ -141,9 +166,10 @@ class ExtractiveAnswerer:
                 lp = lex(ts | sents[j][3])
                 if lp > lx + 1e-9:
                     b2 = sents[j][2]
+                    miss2 = FOCUS_PENALTY if head and head not in ts | sents[j][3] else 1.0
                     out.append(Scored(p, a, b2, lp, dense[i],
-                                      base + 0.5 * lp - PAIR_PENALTY +
-                                      answer_type_bonus(cue, p.text[a:b2])))
+                                      miss2 * (base + 0.5 * lp - PAIR_PENALTY +
+                                               answer_type_bonus(cue, p.text[a:b2]))))
         out.sort(key=lambda s: -s.score)
         return out
 
