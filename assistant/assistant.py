@@ -210,11 +210,11 @@ class Assistant:
         ex = ExtractiveAnswerer(self._vectors.many, self._idf,
                                 min_support=self.settings.min_support)
         retrieved = tuple(dict.fromkeys(p.article_id for p in passages))
-        base = dict(question=q, standalone_question=standalone, retrieved=retrieved)
+        base: dict[str, Any] = dict(question=q, standalone_question=standalone,
+                                    retrieved=retrieved)
         if name == "extractive":
             text, cites, answered, support = ex.answer(standalone, qvec, passages, focus=q)
-            for word in _pieces(text):
-                yield word
+            yield from _pieces(text)
             yield Answer(text=text, answered=answered, citations=tuple(cites), answerer=name,
                          support=round(support, 4), latency_ms=_ms(t0), **base)
             return

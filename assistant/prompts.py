@@ -1,4 +1,4 @@
-"""Prompt templates are plain files in ``prompts/`` (override the folder with NEWSDESK_PROMPTS_DIR)."""
+"""Prompt templates are plain files in ``prompts/`` (override: ``NEWSDESK_PROMPTS_DIR``)."""
 
 from __future__ import annotations
 

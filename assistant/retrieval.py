@@ -106,7 +106,7 @@ class HybridRetriever(BaseRetriever):
     fetch_k: int = 40
     filters: Filters = Filters()
     fusion: str = "score"            # score | rrf
-    keyword_share: float = 0.6       # BM25's share in score fusion (weight relative to dense in rrf)
+    keyword_share: float = 0.6       # BM25's share in score fusion (its weight in rrf)
     recency_weight: float = 1.0
     recency_days: float = 7.0
     today: int | None = None         # epoch seconds the recency prior counts back from

@@ -1,4 +1,4 @@
-"""One typed settings object. Precedence: explicit arguments (CLI flags) > ``NEWSDESK_*`` env > defaults."""
+"""One typed settings object. Precedence: arguments (CLI flags) > ``NEWSDESK_*`` env > defaults."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ open when the saved stamp differs from the store's, it is rebuilt from the store
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -148,10 +149,9 @@ def refresh(store: Any, directory: Path, *, force: bool = False) -> KeywordIndex
         if saved is not None and saved.stamp == current:
             return saved
     built = KeywordIndex.build(list(store.iter_chunks()))
-    try:
+    # a read-only location is fine: the in-memory index still serves this process
+    with contextlib.suppress(OSError):
         built.save(directory)
-    except OSError:
-        pass  # read-only location: the in-memory index still serves this process
     return built
 
 

@@ -184,7 +184,7 @@ def _ingest_batch(batch: list[Article], store: NewsStore, counts: dict[str, int]
     counts["written"] += len(new)
 
 
-def _progress(total: int, enabled: bool | None):  # type: ignore[no-untyped-def]
+def _progress(total: int, enabled: bool | None) -> Any:
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled or total == 0:

@@ -7,7 +7,8 @@ from typing import Any
 
 
 def index_stats(store: Any) -> dict[str, Any]:
-    dates, sources = [], Counter()
+    dates: list[str] = []
+    sources: Counter[str] = Counter()
     for rec in store.iter_article_records():
         if rec.date:
             dates.append(rec.date)

@@ -34,7 +34,7 @@ _SPACE = {"hnsw:space": "cosine"}
 
 def make_client(index_dir: str | os.PathLike[str] | None = None, chroma_url: str | None = None,
                 token: str | None = None) -> Any:
-    """A ``chromadb`` client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient``."""
+    """A chromadb ``HttpClient`` when ``chroma_url`` is set, else a ``PersistentClient``."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -99,7 +99,7 @@ class NewsStore:
                 collection_name=CHUNKS, embedding_function=embeddings, client=client,
                 collection_metadata=_SPACE,
             )
-            self.articles = client.get_or_create_collection(
+            self.articles: Any = client.get_or_create_collection(
                 ARTICLES, metadata=_SPACE, embedding_function=None
             )
         except Exception as exc:
@@ -108,7 +108,7 @@ class NewsStore:
                 f"({exc.__class__.__name__}: {exc}); rebuild with `newsdesk ingest`"
             ) from None
         # langchain_chroma has no public accessor; the raw collection lets us write our own vectors
-        self.chunks = self.vectorstore._collection
+        self.chunks: Any = self.vectorstore._collection
 
     # ---------------------------------------------------------------- reads
     def max_batch(self) -> int:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
-STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before", "after", "above", "below", "to", "from", "up", "down", "in", "out", "on", "off", "over", "under", "again", "further", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each", "few", "more", "most", "other", "some", "such", "no", "nor", "not", "only", "own", "same", "so", "than", "too", "very", "s", "t", "can", "will", "just", "don", "should", "now", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do", "does", "did", "doing", "i", "me", "my", "myself", "we", "our", "ours", "ourselves", "you", "your", "yours", "yourself", "yourselves", "he", "him", "his", "himself", "she", "her", "hers", "herself", "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "what", "which", "who", "whom", "this", "that", "these", "those", "am", "would", "could", "also", "said", "says", "say", "according", "new", "one", "’s", "'s"])
+STOPWORDS = frozenset(
+    """
+a an the and or but if then else of at by for with about against between into through during
+before after above below to from up down in out on off over under again further once here there
+when where why how all any both each few more most other some such no nor not only own same so
+than too very s t can will just don should now is are was were be been being have has had having
+do does did doing i me my myself we our ours ourselves you your yours yourself yourselves he him
+his himself she her hers herself it its itself they them their theirs themselves what which who
+whom this that these those am would could also said says say according new one ’s 's
+""".split()
+)
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[’'][A-Za-z]+)?")
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:
     try:
         import Stemmer
 

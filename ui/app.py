@@ -202,7 +202,7 @@ def build_app(assistant: Any) -> Any:
         clear.click(lambda: ([], [], render.sources_html(None)), None,
                     [chat, turns, sources_panel], api_visibility="private")
 
-        def _upload(fs: list[str] | None, progress: Any = gr.Progress()) -> Any:
+        def _upload(fs: list[str] | None, progress: Any = gr.Progress()) -> Any:  # noqa: B008
             return be.upload(fs, progress)
 
         add.click(_upload, [files], [upload_result, stats, files], api_visibility="private",
@@ -210,7 +210,7 @@ def build_app(assistant: Any) -> Any:
         gr.api(be.api_ask, api_name="ask",
                api_description="Answer a question; returns {text, answered, citations, ...}")
     demo.queue(default_concurrency_limit=8)
-    demo.newsdesk_backend = be  # type: ignore[attr-defined]
+    demo.newsdesk_backend = be
     return demo
 
 

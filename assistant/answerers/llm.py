@@ -57,9 +57,10 @@ def make_chat_model(settings: Settings, name: str | None = None) -> Any:
                 raise BackendError("openai answerer needs NEWSDESK_LLM_BASE_URL "
                                    "(e.g. http://127.0.0.1:8080/v1)")
             base, model = settings.llm_base_url, settings.llm_model or "default"
-        return ChatOpenAI(base_url=base, model=model, api_key=settings.llm_api_key or "none",
-                          timeout=settings.llm_timeout, max_retries=0, temperature=0,
-                          max_tokens=256)
+        kwargs: dict[str, Any] = dict(
+            base_url=base, model=model, api_key=settings.llm_api_key or "none",
+            timeout=settings.llm_timeout, max_retries=0, temperature=0, max_tokens=256)
+        return ChatOpenAI(**kwargs)
     raise BackendError(f"no LLM backend named {name!r}")
 
 

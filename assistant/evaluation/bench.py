@@ -152,7 +152,8 @@ def _store_scale(n: int, dim: int = 384, batch: int = 5000, queries: int = 200) 
             col.query(query_embeddings=[v.tolist()], n_results=10)
             lat.append((time.perf_counter() - t1) * 1000)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"store {n:>9,} vectors: build {build:7.1f}s  query p50 {statistics.median(lat):6.2f} ms"
+        p50 = statistics.median(lat)
+        print(f"store {n:>9,} vectors: build {build:7.1f}s  query p50 {p50:6.2f} ms"
               f"  p95 {_pct(lat, 95):6.2f} ms  peak RSS {rss:,.0f} MB", flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -8,7 +8,8 @@ Formats are chosen by extension, then by content (a seed header, a feed root ele
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from functools import partial
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from index.articles import Article
@@ -29,7 +30,7 @@ def iter_articles(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Article 
     for item in inputs:
         s = str(item)
         if s.startswith(("http://", "https://")):
-            yield from _guard(s, lambda s=s: feed.load_url(s))
+            yield from _guard(s, partial(feed.load_url, s))
             continue
         path = Path(s)
         if path.is_symlink() and not path.exists():
@@ -37,7 +38,7 @@ def iter_articles(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Article 
         elif path.is_dir():
             yield from _walk(path)
         elif path.exists():
-            yield from _guard(s, lambda p=path: _load_file(p))
+            yield from _guard(s, partial(_load_file, path))
         else:
             yield LoadError(s, "no such file or directory")
 
@@ -66,10 +67,11 @@ def _walk(root: Path) -> Iterator[Article | LoadError]:
             if path.is_symlink() and not path.exists():
                 yield LoadError(str(path), "broken symbolic link")
                 continue
-            yield from _guard(str(path), lambda p=path: _load_file(p))
+            yield from _guard(str(path), partial(_load_file, path))
 
 
-def _guard(source: str, fn) -> Iterator[Article | LoadError]:  # type: ignore[no-untyped-def]
+def _guard(source: str, fn: Callable[[], Iterable[Article | LoadError]]
+           ) -> Iterator[Article | LoadError]:
     try:
         yield from fn()
     except LoadError as exc:
@@ -96,7 +98,8 @@ def _load_file(path: Path) -> Iterator[Article | LoadError]:
     yield from load_bytes(data, name=path.name, origin=str(path))
 
 
-def load_bytes(data: bytes, *, name: str, origin: str | None = None) -> Iterator[Article | LoadError]:
+def load_bytes(data: bytes, *, name: str, origin: str | None = None
+               ) -> Iterator[Article | LoadError]:
     """Load articles from in-memory bytes (an upload); ``name`` picks the format by extension."""
     origin = origin or name
     suffix = Path(name).suffix.lower()

@@ -6,6 +6,7 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 from index.articles import Article, derive_article_id, parse_date
 from index.errors import LoadError
@@ -64,7 +65,7 @@ def load_feed_text(text: str, *, origin: str, fetch_links: bool) -> Iterator[Art
             yield exc
 
 
-def _entry_article(entry, feed_title: str, where: str, fetch_links: bool) -> Article:  # type: ignore[no-untyped-def]
+def _entry_article(entry: Any, feed_title: str, where: str, fetch_links: bool) -> Article:
     link = entry.get("link", "")
     content = ""
     if entry.get("content"):

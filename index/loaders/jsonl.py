@@ -102,7 +102,8 @@ def record_to_article(rec: Any, where: str) -> Article:
     raw_id = rec.get("id")
     if raw_id is not None and not isinstance(raw_id, (str, int)):
         raise LoadError(where, f"'id' is a {type(raw_id).__name__}, expected a string")
-    art_id = str(raw_id) if raw_id not in (None, "") else derive_article_id(url=url, title=title, body=body)
+    art_id = str(raw_id) if raw_id not in (None, "") else \
+        derive_article_id(url=url, title=title, body=body)
     date_value = next((rec[k] for k in _DATE_KEYS if rec.get(k)), None)
     authors = rec.get("authors") or rec.get("author") or []
     if isinstance(authors, str):

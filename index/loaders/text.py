@@ -35,7 +35,8 @@ def load_markdown(text: str, *, origin: str, stem: str) -> Article:
         try:
             loaded = yaml.safe_load(m.group(1)) or {}
         except yaml.YAMLError as exc:
-            raise LoadError(origin, f"front matter is not valid YAML ({exc.__class__.__name__})") from None
+            reason = f"front matter is not valid YAML ({exc.__class__.__name__})"
+            raise LoadError(origin, reason) from None
         if not isinstance(loaded, dict):
             raise LoadError(origin, "front matter must be a YAML mapping")
         meta = loaded
