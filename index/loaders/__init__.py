@@ -8,8 +8,8 @@ Formats are chosen by extension, then by content (a seed header, a feed root ele
 from __future__ import annotations
 
 import os
-from functools import partial
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 from index.articles import Article
