@@ -17,7 +17,7 @@ from typing import Any
 
 from index.articles import Article
 from index.chunking import chunk_article, embedding_text
-from index.errors import LoadError
+from index.errors import LoadError, NewsdeskError, StoreError
 from index.loaders import iter_articles
 from index.store import NewsStore, mean_vector
 
@@ -114,6 +114,15 @@ def ingest(
                 bar.update(len(articles[i:i + BATCH_ARTICLES]))
     except KeyboardInterrupt:
         interrupted = True
+    except NewsdeskError:
+        raise
+    except Exception as exc:  # the store went away mid-write (server killed, disk full, ...)
+        done = counts["added"] + counts["updated"] + counts["unchanged"]
+        raise StoreError(
+            f"the index at {store.location} failed during ingest after {done} of "
+            f"{len(articles)} articles ({exc.__class__.__name__}: {str(exc)[:200]}); what was "
+            "committed is kept: fix the store and run the same command again to finish"
+        ) from None
     finally:
         if bar is not None:
             bar.close()

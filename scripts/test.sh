@@ -7,6 +7,8 @@ bash scripts/install.sh --dev
 . .venv/bin/activate
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False ANONYMIZED_TELEMETRY=False
 mkdir -p artifacts
+ruff check assistant index ui tests
+mypy
 set +e
 python -m pytest -p no:cacheprovider "$@"
 rc=$?

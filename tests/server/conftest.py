@@ -1,0 +1,79 @@
+"""A real ``chroma run`` on 127.0.0.1. ``.ci/run`` starts one and exports NEWSDESK_TEST_CHROMA_URL;
+tests that must kill or restart a server start their own (stopped by pid at the end)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.chatserver import free_port
+
+
+class ChromaServer:
+    def __init__(self, path: Path, port: int | None = None) -> None:
+        self.path = path
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> ChromaServer:
+        exe = shutil.which("chroma") or str(Path(os.sys.executable).parent / "chroma")
+        self.log = (self.path.parent / f"chroma-{self.port}.log").open("ab")
+        self.proc = subprocess.Popen([exe, "run", "--host", "127.0.0.1", "--port", str(self.port),
+                                      "--path", str(self.path)], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_heartbeat(self.url)
+        return self
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_heartbeat(url: str, timeout: float = 60) -> None:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            with urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=2) as r:
+                json.loads(r.read())
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"chroma server at {url} did not come up")
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    srv = ChromaServer(tmp_path / "chroma-data").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_chroma_url(tmp_path_factory):
+    """The server .ci/run started, or one of our own."""
+    url = os.environ.get("NEWSDESK_TEST_CHROMA_URL")
+    if url:
+        wait_heartbeat(url)
+        yield url
+        return
+    srv = ChromaServer(tmp_path_factory.mktemp("chroma") / "data").start()
+    yield srv.url
+    srv.stop()
