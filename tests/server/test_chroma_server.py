@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEED_ARTICLE, gold
+from tests.conftest import ROOT, gold
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -41,9 +41,8 @@ def corpus(path: Path, ids: range) -> Path:
 
 
 def ids_on(url: str) -> list[str]:
-    from index.store import all_chunk_ids, make_client
-    from index.store import NewsStore
     from index.embeddings import HashEmbeddings
+    from index.store import NewsStore, all_chunk_ids, make_client
 
     return all_chunk_ids(NewsStore(make_client(chroma_url=url), HashEmbeddings()))
 
