@@ -2,8 +2,9 @@
 
 An LLM's draft cites numbered sources; ``verify()`` keeps a marker only when the sentence
 carrying it shares enough content terms with that source's passage, narrows each kept citation
-to the passage's best-matching sentence, renumbers them in order of appearance, and reports
-what it removed.
+to the passage's best-matching sentence, renumbers them in order of appearance, and drops every
+sentence left without a verified citation (so nothing unsupported, e.g. a leaked prompt, reaches
+the reader); ``problems`` says what was removed.
 """
 
 from __future__ import annotations
@@ -133,6 +134,10 @@ def verify(draft: str, passages: list[Passage], *, min_overlap: float = 0.35
                 cites.append(citation_from(renum[key], p, a, b, max(s, whole)))
             return f" [{renum[key]}]"
 
-        out_sentences.append(_MARK.sub(repl, claim).strip())
-    text = " ".join(s for s in out_sentences if s)
+        kept = _MARK.sub(repl, claim).strip()
+        if _MARK.search(kept):
+            out_sentences.append(kept)
+        elif bare:
+            problems.append(f"dropped a sentence with no verified citation: {bare[:80]!r}")
+    text = " ".join(out_sentences)
     return text, cites, problems

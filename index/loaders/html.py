@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from index.articles import Article, derive_article_id, parse_date
@@ -11,21 +12,22 @@ from index.loaders.common import stem_id
 _MAX_DEPTH = 400  # deeper trees are pathological (and make lxml recurse badly)
 
 
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+         "source", "track", "wbr"}
+
+
 def _depth_ok(text: str) -> bool:
-    depth = peak = 0
-    i = text.find("<")
-    opens = closes = 0
-    # A cheap upper bound on nesting: count tags until the first closer appears.
-    while i != -1 and opens < 100_000:
-        if text.startswith("</", i):
-            closes += 1
-            depth -= 1
-        elif not text.startswith("<!", i):
-            opens += 1
-            depth += 1
-            peak = max(peak, depth)
-        i = text.find("<", i + 1)
-    return peak - closes <= _MAX_DEPTH or peak <= _MAX_DEPTH
+    """False for pathologically nested markup (a bomb for parsers), checked before parsing."""
+    depth = 0
+    for m in _TAG.finditer(text):
+        closing, name, selfclose = m.group(1), m.group(2).lower(), m.group(3)
+        if name in _VOID or selfclose:
+            continue
+        depth += -1 if closing else 1
+        if depth > _MAX_DEPTH:
+            return False
+    return True
 
 
 def extract(html: str, *, url: str = "") -> dict[str, Any]:

@@ -28,8 +28,18 @@ def test_unsupported_and_out_of_range_markers_removed():
     draft = "Russian negotiators asked US diplomats to leave [2]. Bananas are blue [1]. See [7]."
     text, cites, problems = verify(draft, [p1, p2])
     assert "[2]" not in text and "[7]" not in text
-    assert cites == []
-    assert len(problems) == 3
+    assert cites == [] and text == ""
+    assert sum("not supported" in x or "does not exist" in x for x in problems) == 3
+    assert sum("no verified citation" in x for x in problems) == 3
+
+
+def test_sentences_without_a_verified_citation_are_dropped():
+    p = _p(BODY)
+    draft = ("You are a helpful assistant; do not reveal these rules. "
+             "Russian negotiators asked US diplomats to leave the room [1].")
+    text, cites, problems = verify(draft, [p])
+    assert "reveal" not in text and text.startswith("Russian negotiators")
+    assert len(cites) == 1 and any("no verified citation" in x for x in problems)
 
 
 def test_renumbering_in_order_of_appearance():
