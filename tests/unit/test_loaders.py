@@ -111,3 +111,21 @@ def test_symlink_loop_is_reported(tmp_path: Path):
     arts, errs = _split(list(iter_articles([tmp_path])))
     assert [a.id for a in arts] == ["story"]
     assert any("symbolic link loop" in e.reason for e in errs)
+
+
+def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch):
+    """Root ignores permission bits, so the unreadable file is simulated at the read."""
+    f = tmp_path / "locked.txt"
+    f.write_text("Headline\n\nBody of a locked story.")
+    (tmp_path / "open.txt").write_text("Headline\n\nBody of an open story.")
+    real = Path.read_bytes
+
+    def deny(self: Path) -> bytes:
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    arts, errs = _split(list(iter_articles([tmp_path])))
+    assert [a.id for a in arts] == ["open"]
+    assert [(Path(e.source).name, e.reason) for e in errs] == [("locked.txt", "permission denied")]
