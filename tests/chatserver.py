@@ -7,7 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import ROOT
 
@@ -46,3 +48,20 @@ class ChatServer:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def seeded_chat(tmp_path_factory: Any, name: str) -> Iterator[ChatServer]:
+    """A ``newsdesk chat`` over a fresh index of the seed article (for module-scoped fixtures)."""
+    import shutil
+
+    from tests.conftest import SEED_ARTICLE
+
+    tmp = tmp_path_factory.mktemp(name)
+    seeds = tmp / "seeds"
+    seeds.mkdir()
+    shutil.copy(SEED_ARTICLE, seeds)
+    srv = ChatServer(tmp / "index", "--ingest", str(seeds), log=tmp / "chat.log")
+    try:
+        yield srv
+    finally:
+        srv.stop()

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.chatserver import ChatServer
-from tests.conftest import ROOT, SEED_ARTICLE
+from tests.chatserver import seeded_chat
+from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("api")
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    shutil.copy(SEED_ARTICLE, seeds)
-    srv = ChatServer(tmp / "index", "--ingest", str(seeds), log=tmp / "chat.log")
-    yield srv
-    srv.stop()
+    yield from seeded_chat(tmp_path_factory, "api")
 
 
 def test_gradio_client_ask_returns_structured_answer(server):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.chatserver import ChatServer
-from tests.conftest import ROOT, SEED_ARTICLE
+from tests.chatserver import seeded_chat
+from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"
@@ -31,14 +30,9 @@ She said the lamp would now be run automatically from the mainland. <script>wind
 def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (scripts/install.sh --dev installs it)")
-    tmp = tmp_path_factory.mktemp("chat")
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    shutil.copy(SEED_ARTICLE, seeds)
-    srv = ChatServer(tmp / "index", "--ingest", str(seeds), log=tmp / "chat.log")
-    print(f"\nchat ready {srv.ready_s:.1f}s after the command (incl. seed ingest)")
-    yield srv
-    srv.stop()
+    for srv in seeded_chat(tmp_path_factory, "chat"):
+        print(f"\nchat ready {srv.ready_s:.1f}s after the command (incl. seed ingest)")
+        yield srv
 
 
 @pytest.fixture(scope="module")

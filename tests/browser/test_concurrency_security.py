@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -10,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.chatserver import ChatServer
+from tests.chatserver import seeded_chat
 from tests.conftest import SEED_ARTICLE, gold
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
@@ -18,13 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("conc")
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    shutil.copy(SEED_ARTICLE, seeds)
-    srv = ChatServer(tmp / "index", "--ingest", str(seeds), log=tmp / "chat.log")
-    yield srv
-    srv.stop()
+    yield from seeded_chat(tmp_path_factory, "conc")
 
 
 def test_20_users_x_10_questions_match_sequential(server):
