@@ -108,7 +108,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, embed_texts: Callable[[list[str]], list[list[float]]] | None,
                  idf: Callable[[str], float], *, min_support: float = 0.40,
-                 max_sentences: int = 2, candidates: int = 24) -> None:
+                 max_sentences: int = 2, candidates: int = 12) -> None:
         self.embed_texts = embed_texts
         self.idf = idf
         self.min_support = min_support
