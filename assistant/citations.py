@@ -10,7 +10,7 @@ the reader); ``problems`` says what was removed.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from assistant.retrieval import Passage
@@ -65,8 +65,6 @@ class Answer:
         d["notes"] = list(self.notes)
         return d
 
-    def with_(self, **changes: Any) -> Answer:
-        return replace(self, **changes)
 
 
 def citation_from(n: int, p: Passage, start: int, end: int, score: float) -> Citation:

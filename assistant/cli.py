@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--corpus", nargs="*", default=[], metavar="PATH", help="ingest first")
     p.add_argument("--retriever", choices=["dense", "bm25", "hybrid"], default="hybrid")
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=int, help="passages the answerer gets (default: setting k, 5)")
     p.add_argument("--answerer")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the report here")

@@ -17,8 +17,11 @@ def _ranked_articles(passages: list[Any]) -> list[str]:
 
 
 def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = "hybrid",
-             k: int = 10, use_question_date: bool = True) -> dict[str, Any]:
-    """Score ``assistant`` on ``questions``; returns the report dict (see the eval issue)."""
+             k: int | None = None, use_question_date: bool = True) -> dict[str, Any]:
+    """Score ``assistant`` on ``questions``; returns the report dict (see the eval issue).
+
+    ``retriever`` picks the ranking scored by the retrieval metrics; ``k`` is the number of
+    passages the answerer gets (default: the assistant's setting)."""
     assistant.warm()  # model load is not query latency
     per: list[dict[str, Any]] = []
     hits: dict[str, list[float]] = {"hit@1": [], "hit@5": [], "hit@10": [], "mrr@10": []}
@@ -42,7 +45,7 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
             hits["mrr@10"].append(next((1 / i for i, h in enumerate(chunk_hits[:10], 1) if h),
                                        0.0))
         t0 = time.perf_counter()
-        ans = assistant.ask(g.question, today=today, until=until)
+        ans = assistant.ask(g.question, today=today, until=until, k=k)
         lat.append((time.perf_counter() - t0) * 1000)
         row: dict[str, Any] = {"id": g.id, "question": g.question, "answered": ans.answered,
                                "answer": ans.text, "retrieved_article_ids": ranked[:10]}
@@ -82,7 +85,8 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
 
 
 def run_eval(gold_path: str, settings: Any, *, corpus: list[str] = (),  # type: ignore[assignment]
-             retriever: str = "hybrid", k: int = 10, limit: int | None = None) -> dict[str, Any]:
+             retriever: str = "hybrid", k: int | None = None, limit: int | None = None
+             ) -> dict[str, Any]:
     from assistant.assistant import Assistant
 
     if corpus:

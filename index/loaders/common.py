@@ -11,10 +11,6 @@ MAX_FILE_BYTES = int(float(os.environ.get("NEWSDESK_MAX_FILE_MB", "20")) * 1_000
 MAX_JSONL_BYTES = int(float(os.environ.get("NEWSDESK_MAX_JSONL_MB", "2000")) * 1_000_000)
 
 
-class DecodeWarning(str):
-    """A non-fatal note about how a file was decoded."""
-
-
 def read_text(data: bytes, origin: str) -> tuple[str, str | None]:
     """Decode bytes as text. Returns ``(text, warning)``; raises ``LoadError`` for non-text.
 
