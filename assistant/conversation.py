@@ -2,8 +2,7 @@
 
 Without an LLM, a follow-up that leans on the conversation (a pronoun or demonstrative such as
 "that meeting", "it", "there", or a leading "And ...") is made standalone by joining it to the
-previous user question, so retrieval sees both. With an LLM answerer, ``prompts/rewrite.txt``
-asks the model for the rewrite and falls back to the joined form when the model fails.
+previous user question, so retrieval sees both. (An LLM rewrite is not implemented yet.)
 """
 
 from __future__ import annotations
