@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("corpus")
     b.add_argument("--limit", type=int, default=300, help="articles to use")
     b.add_argument("--questions", help="question set for the top-5 agreement")
+    b.add_argument("--backend", choices=["auto", "openvino", "torch"], default="auto",
+                   help="Newsdesk's embedding backend (auto: OpenVINO when installed)")
     b = bsub.add_parser("query", help="ask() latency vs a bare embed + Chroma query")
     _common(b)
     b.add_argument("--questions", default="seeds/questions.jsonl")
@@ -222,7 +224,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from assistant.evaluation import bench
 
     if args.bench_command == "ingest":
-        return bench.bench_ingest(args.corpus, limit=args.limit, questions=args.questions)
+        return bench.bench_ingest(args.corpus, limit=args.limit, questions=args.questions,
+                                  backend=args.backend)
     return bench.bench_query(_settings(args), questions=args.questions,
                              sizes=[int(s) for s in args.sizes.split(",") if s])
 

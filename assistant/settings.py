@@ -47,6 +47,11 @@ class Settings:
             raise ConfigError(f"k must be between 1 and 50, got {self.k}")
         if self.fetch_k < self.k:
             raise ConfigError(f"fetch_k ({self.fetch_k}) must be >= k ({self.k})")
+        from index.embeddings import EMBEDDINGS
+
+        if self.embeddings not in EMBEDDINGS:
+            raise ConfigError(f"unknown embeddings {self.embeddings!r}; choose one of "
+                              f"{', '.join(EMBEDDINGS)}")
         if self.answerer not in ANSWERERS:
             raise ConfigError(
                 f"unknown answerer {self.answerer!r}; choose one of {', '.join(ANSWERERS)}")

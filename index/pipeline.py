@@ -8,14 +8,16 @@ articles whose commit record is missing or stale.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.articles import Article
+from index.articles import Article, Chunk
 from index.chunking import chunk_article, embedding_text
 from index.errors import LoadError, NewsdeskError, StoreError
 from index.loaders import iter_articles
@@ -107,16 +109,29 @@ def ingest(
     counts = {"added": 0, "updated": 0, "unchanged": 0, "written": 0}
     bar = _progress(len(articles), progress)
     interrupted = False
+    # Writing batch i to Chroma overlaps with embedding batch i+1 (one writer thread keeps
+    # the writes, and so the commit records, in order).
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-write")
+    pending: Future[None] | None = None
     try:
         for i in range(0, len(articles), BATCH_ARTICLES):
-            _ingest_batch(articles[i:i + BATCH_ARTICLES], store, counts, failed, on_article)
+            part = articles[i:i + BATCH_ARTICLES]
+            plan = _prepare(part, store, counts, failed, on_article)
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(_write, plan, store, counts, on_article) if plan else None
             if bar is not None:
-                bar.update(len(articles[i:i + BATCH_ARTICLES]))
+                bar.update(len(part))
+        if pending is not None:
+            pending.result()
     except KeyboardInterrupt:
         interrupted = True
+        _settle(pending)
     except NewsdeskError:
+        _settle(pending)
         raise
     except Exception as exc:  # the store went away mid-write (server killed, disk full, ...)
+        _settle(pending)
         done = counts["added"] + counts["updated"] + counts["unchanged"]
         raise StoreError(
             f"the index at {store.location} failed during ingest after {done} of "
@@ -124,6 +139,7 @@ def ingest(
             "committed is kept: fix the store and run the same command again to finish"
         ) from None
     finally:
+        writer.shutdown(wait=True)
         if bar is not None:
             bar.close()
     if keyword_dir is not None and not interrupted:
@@ -139,9 +155,28 @@ def ingest(
     )
 
 
-def _ingest_batch(batch: list[Article], store: NewsStore, counts: dict[str, int],
-                  failed: list[tuple[str, str]],
-                  on_article: Callable[[str, str], None] | None) -> None:
+def _settle(pending: Future[None] | None) -> None:
+    """Let an in-flight write finish (or fail) so what it committed is counted."""
+    if pending is not None:
+        with contextlib.suppress(Exception):
+            pending.result()
+
+
+@dataclass
+class _Plan:
+    items: list[tuple[Article, str, list[Chunk]]]
+    new: list[Chunk]
+    vec_of: dict[str, list[float]]
+    stale: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
+             failed: list[tuple[str, str]],
+             on_article: Callable[[str, str], None] | None) -> _Plan | None:
+    """Diff ``batch`` against the store, chunk it and embed only the passages not stored."""
     records = store.article_records([a.id for a in batch])
     todo = []
     for art in batch:
@@ -153,7 +188,7 @@ def _ingest_batch(batch: list[Article], store: NewsStore, counts: dict[str, int]
             continue
         todo.append((art, "updated" if rec is not None else "added"))
     if not todo:
-        return
+        return None
     old_ids: dict[str, set[str]] = {a.id: set() for a, _ in todo}
     got = store.chunks.get(where={"article_id": {"$in": list(old_ids)}}, include=["metadatas"])
     for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
@@ -173,23 +208,31 @@ def _ingest_batch(batch: list[Article], store: NewsStore, counts: dict[str, int]
     if reused:
         got = store.chunks.get(ids=reused, include=["embeddings"])
         vec_of.update({i: list(v) for i, v in zip(got["ids"], got["embeddings"], strict=True)})
+    stale = [cid for art, _, cs in plans for cid in old_ids[art.id] - {c.id for c in cs}]
+    return _Plan(plans, new, vec_of, stale)
+
+
+def _write(plan: _Plan, store: NewsStore, counts: dict[str, int],
+           on_article: Callable[[str, str], None] | None) -> None:
+    """Write a prepared batch: new chunks, then stale deletions, then the commit records."""
+    new, vec_of = plan.new, plan.vec_of
     store.write_chunks(
         [c.id for c in new], [vec_of[c.id] for c in new], [c.text for c in new],
         [dict(c.metadata) for c in new],
     )
-    stale = [cid for art, _, cs in plans for cid in old_ids[art.id] - {c.id for c in cs}]
-    store.delete_chunks(stale)
+    store.delete_chunks(plan.stale)
     commits = []
-    for art, status, chunks in plans:
+    for art, _status, chunks in plan.items:
         meta = {k: v for k, v in chunks[0].metadata.items()
                 if k not in ("chunk_index", "start", "end")}
         meta["n_chunks"] = len(chunks)
         meta["origin"] = art.origin[:500]
         commits.append((art.id, mean_vector([vec_of[c.id] for c in chunks]), meta))
+    store.commit_articles(commits)
+    for art, status, _chunks in plan.items:
         counts[status] += 1
         if on_article:
             on_article(art.id, status)
-    store.commit_articles(commits)
     counts["written"] += len(new)
 
 

@@ -34,14 +34,28 @@ def _stemmer() -> Any:
 _ABBREV = re.compile(r"\b([A-Z])\.([A-Z])\.(?:([A-Z])\.)?")
 
 
+_POSSESSIVE = re.compile(r"[’'](s)?$")
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens, possessives dropped; "U.S." and "US" are one word."""
     text = _ABBREV.sub(lambda m: "".join(g for g in m.groups() if g), text)
-    return [re.sub(r"[’'](s)?$", "", w.lower()) for w in _WORD.findall(text)]
+    return [_POSSESSIVE.sub("", w.lower()) for w in _WORD.findall(text)]
 
 
 def terms(text: str) -> list[str]:
     """Stemmed content terms (stopwords removed): the unit of lexical matching."""
+    if len(text) <= 2000:  # sentences and phrases recur across questions: remember them
+        return list(_terms_cached(text))
+    return _terms(text)
+
+
+@lru_cache(maxsize=200_000)
+def _terms_cached(text: str) -> tuple[str, ...]:
+    return tuple(_terms(text))
+
+
+def _terms(text: str) -> list[str]:
     toks = [w for w in words(text) if w and w not in STOPWORDS]
     st = _stemmer()
     return list(st.stemWords(toks)) if st else toks
