@@ -213,10 +213,11 @@ class Assistant:
         base: dict[str, Any] = dict(question=q, standalone_question=standalone,
                                     retrieved=retrieved)
         if name == "extractive":
-            text, cites, answered, support = ex.answer(standalone, qvec, passages, focus=q)
-            yield from _pieces(text)
-            yield Answer(text=text, answered=answered, citations=tuple(cites), answerer=name,
-                         support=round(support, 4), latency_ms=_ms(t0), **base)
+            got = ex.answer(standalone, qvec, passages, focus=q)
+            yield from _pieces(got.text)
+            yield Answer(text=got.text, answered=got.answered, citations=tuple(got.citations),
+                         answerer=name, support=round(got.support, 4), latency_ms=_ms(t0),
+                         short=got.short, short_citation=got.short_n, **base)
             return
         yield from self._stream_llm(name, standalone, qvec, passages, ex, q, t0, base)
 
@@ -237,7 +238,7 @@ class Assistant:
         notes = list(problems)
         if NOT_IN_SOURCES in draft.upper() or not cites:
             # the model declined or cited nothing it could back: use the grounded answer
-            etext, ecites, answered, support = ex.answer(standalone, qvec, passages, focus=q)
+            etext, ecites, answered, support, *_ = ex.answer(standalone, qvec, passages, focus=q)
             notes.append("the model's draft had no verified citation; "
                          "showing the extractive answer")
             yield Answer(text=etext, answered=answered, citations=tuple(ecites),

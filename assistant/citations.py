@@ -57,6 +57,8 @@ class Answer:
     retrieved: tuple[str, ...] = field(default=(), repr=False)  # ranked article ids
     support: float = 0.0
     latency_ms: float = 0.0
+    short: str = ""                # the answer phrase, verbatim from citation ``short_citation``
+    short_citation: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

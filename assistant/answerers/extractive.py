@@ -15,7 +15,9 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from assistant.answerers.short import short_answer
 from assistant.citations import REFUSAL, Citation, citation_from
 from assistant.retrieval import Passage
 from index.chunking import sentence_spans
@@ -63,6 +65,8 @@ def answer_type_bonus(question: str, sentence: str) -> float:
 
 
 PAIR_PENALTY = 0.05
+SHORT_POOL = 10    # top sentences whose phrases vote for the short answer
+SHORT_SHARE = 0.7  # ... and that may hold it, relative to the best sentence's score
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
 _QWORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Did", "Does",
@@ -108,7 +112,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, embed_texts: Callable[[list[str]], list[list[float]]] | None,
                  idf: Callable[[str], float], *, min_support: float = 0.40,
-                 max_sentences: int = 2, candidates: int = 12) -> None:
+                 max_sentences: int = 2, candidates: int = 8) -> None:
         self.embed_texts = embed_texts
         self.idf = idf
         self.min_support = min_support
@@ -180,18 +184,23 @@ class ExtractiveAnswerer:
         return out
 
     def answer(self, question: str, qvec: Sequence[float] | None, passages: list[Passage],
-               focus: str | None = None) -> tuple[str, list[Citation], bool, float]:
-        """``(text, citations, answered, support)`` for ``question`` over ``passages``."""
+               focus: str | None = None) -> Extracted:
+        """The cited answer to ``question`` over ``passages`` (see ``Extracted``)."""
         scored = self.score(question, qvec, passages, focus)
         if not scored or scored[0].score < self.min_support:
             support = scored[0].score if scored else 0.0
-            return REFUSAL, [], False, support
-        best = scored[0]
+            return Extracted(REFUSAL, [], False, support)
+        # The short answer may come from any sentence nearly as good as the best one; the
+        # sentence that holds it leads the cited answer.
+        pool = [s for s in scored[:SHORT_POOL] if s.score >= SHORT_SHARE * scored[0].score]
+        hit = short_answer(focus or question, [s.passage.text[s.start:s.end] for s in pool],
+                           [s.score for s in pool], self.embed_texts)
+        best = pool[hit.sentence] if hit is not None else scored[0]
         chosen = [best]
-        for s in scored[1:]:
+        for s in scored:
             if len(chosen) >= self.max_sentences:
                 break
-            if s.score >= max(self.min_support, 0.85 * best.score) and \
+            if s is not best and s.score >= max(self.min_support, 0.85 * scored[0].score) and \
                     not _overlaps(s, chosen):
                 chosen.append(s)
         # read in article order when both come from one article
@@ -201,7 +210,20 @@ class ExtractiveAnswerer:
         for i, s in enumerate(chosen, 1):
             parts.append(f"{s.passage.text[s.start:s.end].strip()} [{i}]")
             cites.append(citation_from(i, s.passage, s.start, s.end, s.score))
-        return " ".join(parts), cites, True, best.score
+        short_n = chosen.index(best) + 1 if hit is not None else 0
+        return Extracted(" ".join(parts), cites, True, best.score,
+                         hit.text if hit is not None else "", short_n)
+
+
+class Extracted(NamedTuple):
+    """What the extractive answerer found. ``short`` is a phrase of citation ``short_n``."""
+
+    text: str
+    citations: list[Citation]
+    answered: bool
+    support: float
+    short: str = ""
+    short_n: int = 0
 
 
 def _overlaps(s: Scored, chosen: list[Scored]) -> bool:

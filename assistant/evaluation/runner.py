@@ -48,11 +48,13 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
         ans = assistant.ask(g.question, today=today, until=until, k=k)
         lat.append((time.perf_counter() - t0) * 1000)
         row: dict[str, Any] = {"id": g.id, "question": g.question, "answered": ans.answered,
-                               "answer": ans.text, "retrieved_article_ids": ranked[:10]}
+                               "answer": ans.text, "short": ans.short,
+                               "retrieved_article_ids": ranked[:10]}
         if g.answerable and g.answers:
             contains.append(M.contains(ans.text, g.answers))
-            em.append(M.exact_match(ans.text, g.answers))
-            f1.append(M.f1(ans.text, g.answers))
+            # EM/F1 score the short answer phrase when there is one (they measure a phrase)
+            em.append(M.exact_match(ans.short or ans.text, g.answers))
+            f1.append(M.f1(ans.short or ans.text, g.answers))
             row["correct"] = bool(contains[-1])
             for c in ans.citations:
                 ok = (g.evidence and g.evidence in c.passage) or M.contains(c.passage, g.answers)

@@ -1,0 +1,63 @@
+"""Short-answer extraction on hand-made sentences (no model: ``embed=None``)."""
+
+from assistant.answerers.short import candidates, head_phrase, question_kind, short_answer
+
+
+def test_question_kinds():
+    assert question_kind("How much was Instagram fined this week?") == "number"
+    assert question_kind("What percentage of adults disapprove?") == "number"
+    assert question_kind("How long did the call last?") == "duration"
+    assert question_kind("When will NASA next attempt a launch?") == "time"
+    assert question_kind("Which continent will require a common charger?") == "entity"
+    assert question_kind("Did Ukraine support the proposal?") == "yesno"
+
+
+def test_head_phrase():
+    assert head_phrase("Which US national park was hit by floods?") == "national park"
+    assert head_phrase("Which continent will soon require it?") == "continent"
+    assert head_phrase("Who asked US diplomats to leave?") == "person"
+    assert head_phrase("What did the images show?") is None
+
+
+def test_candidates_kinds_and_offsets():
+    s = "On Sunday, Netflix said “Squid Game” will return, and California’s Yosemite " \
+        "National Park reopened at a cost of $5.2 million."
+    got = {(c.text, c.kind) for c in candidates(s, 0)}
+    assert ("Squid Game", "quoted") in got
+    assert ("Netflix", "name") in got
+    assert ("California", "name") in got          # the possessive ends the name
+    assert ("Yosemite National Park", "name") in got
+    assert ("$5.2 million", "number") in got
+    assert ("Sunday", "time") in got
+    assert ("Sunday", "name") not in got          # a weekday is a date, not a name
+    for c in candidates(s, 0):
+        assert s[c.start:c.end] == c.text         # verbatim, so the citation covers it
+
+
+def test_short_answer_prefers_the_asked_kind_and_skips_the_question():
+    q = "How much was Instagram fined this week?"
+    sents = ["Instagram was fined $400 million by Ireland's regulator on Monday.",
+             "Meta said Instagram would appeal."]
+    hit = short_answer(q, sents, [1.0, 0.5], None)
+    assert hit is not None and hit.text == "$400 million" and hit.sentence == 0
+
+    q = "Which airline announced a deal to buy Spirit Airlines?"
+    sents = ["JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion."]
+    hit = short_answer(q, sents, [1.0], None)
+    assert hit is not None and hit.text == "JetBlue Airways"   # not "Spirit Airlines" (echo)
+
+
+def test_short_answer_agreement_between_sentences():
+    q = "Which country was shaken by an earthquake?"
+    sents = ["A strong earthquake shook Luzon, the Philippines said.",
+             "The Philippines reported damage after the quake.",
+             "Officials in the Philippines counted the injured."]
+    hit = short_answer(q, sents, [1.0, 0.9, 0.9], None)
+    assert hit is not None and hit.text == "Philippines"
+
+
+def test_short_answer_none_for_yes_no_and_nothing_fitting():
+    assert short_answer("Did Ukraine support the proposal?", ["Ukraine supported it."],
+                        [1.0], None) is None
+    assert short_answer("How many people were arrested?", ["Police made arrests."],
+                        [1.0], None) is None
