@@ -176,6 +176,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
         return 0
+    if ans.short:
+        print(f"Short answer: {ans.short} [{ans.short_citation}]\n")
     print(ans.text)
     if ans.citations:
         print()

@@ -73,7 +73,8 @@ class ChatBackend:
                 answerer=answerer or None,
             ):
                 if isinstance(piece, Answer):
-                    chat[-1] = {"role": "assistant", "content": render.answer_html(piece.text)}
+                    chat[-1] = {"role": "assistant", "content": render.answer_html(
+                        piece.text, piece.short, piece.short_citation)}
                     turns.append([message, piece.text])
                     yield chat, turns, render.sources_html(piece, note), ""
                     return

@@ -16,9 +16,13 @@ def _safe_url(url: str) -> str:
     return url if re.match(r"^https?://", url or "") else ""
 
 
-def answer_html(text: str) -> str:
-    """The answer with its ``[n]`` markers as links to the source cards (text escaped)."""
+def answer_html(text: str, short: str = "", short_n: int = 0) -> str:
+    """The answer with its ``[n]`` markers as links to the source cards (text escaped); the
+    short answer phrase, when there is one, leads in bold with its own marker."""
     esc = html.escape(text, quote=False)
+    if short and short_n:
+        esc = f'<strong class="nd-short">{html.escape(short, quote=False)}</strong> ' \
+              f"[{short_n}]\n\n{esc}"
     return _MARK.sub(lambda m: f'<a class="nd-cite" href="#nd-src-{m[1]}">[{m[1]}]</a>', esc)
 
 

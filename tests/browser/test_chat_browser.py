@@ -71,6 +71,9 @@ def test_ask_follow_up_upload_and_screenshot(page, tmp_path):
     card = page.inner_text("#nd-sources .nd-card")
     assert "2025-07-03" in card and "Russian president says" in card
 
+    # the short answer phrase leads the answer, in bold
+    assert page.locator("#nd-chat [data-testid='bot'] strong").last.inner_text() == "Russian"
+
     ask(page, "Where did that meeting take place?", "Istanbul")
 
     # clicking [1] brings card 1 into view

@@ -42,6 +42,22 @@ def test_seed_gold_questions(seeded):
     check_gold(seeded)
 
 
+def test_short_answers_are_phrases_of_their_citation(seeded):
+    expect = {"Where did Zelenskyy meet European Union leaders?": "Denmark",
+              "Which Kremlin aide briefed reporters about the call?": "Yuri Ushakov",
+              "How many of Iran's nuclear sites did the US bomb?": "three",
+              "How long did the phone call between Putin and Trump last?": "one-hour"}
+    for q, short in expect.items():
+        ans = seeded.ask(q)
+        assert ans.short == short, (q, ans.short)
+        cited = ans.citations[ans.short_citation - 1]
+        assert short in cited.passage and BODY[cited.start:cited.end] == cited.passage
+    yes_no = seeded.ask("Did Ukraine support the US proposal for an unconditional ceasefire?")
+    assert yes_no.answered and yes_no.short == "" and yes_no.short_citation == 0
+    refused = seeded.ask("What is the capital of Australia?")
+    assert not refused.answered and refused.short == ""
+
+
 def test_cli_ask_json(tmp_path: Path, seed_dir: Path):
     index = tmp_path / "idx"
     nd("ingest", str(seed_dir), index=index)
@@ -52,8 +68,10 @@ def test_cli_ask_json(tmp_path: Path, seed_dir: Path):
     assert "Russian negotiators asked US diplomats to leave the room" in c1["passage"]
     assert BODY[c1["start"]:c1["end"]] == c1["passage"]
     assert c1["date"] == "2025-07-03" and c1["article_id"] == "000_867221607fc7f5dd"
+    assert ans["short"] and ans["short"] in ans["citations"][ans["short_citation"] - 1]["passage"]
     text = nd("ask", "Who asked US diplomats to leave?", index=index).stdout
     assert "[1] Russian president says" in text and "chars " in text
+    assert text.startswith("Short answer: ")
 
 
 def test_follow_up_resolves_to_istanbul(seeded):

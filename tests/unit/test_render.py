@@ -24,3 +24,10 @@ def test_markers_link_to_cards_and_text_is_escaped():
     out = answer_html("A <img src=x onerror=alert(1)> claim [1] and [2].")
     assert "<img" not in out
     assert 'href="#nd-src-1"' in out and 'href="#nd-src-2"' in out
+
+
+def test_short_answer_leads_in_bold_and_is_escaped():
+    out = answer_html("Kyiv halted it [1].", "<b>Kyiv</b>", 1)
+    assert out.startswith('<strong class="nd-short">&lt;b&gt;Kyiv&lt;/b&gt;</strong>')
+    assert out.count('href="#nd-src-1"') == 2
+    assert answer_html("No short.", "", 0) == "No short."
