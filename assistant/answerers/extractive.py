@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from assistant.answerers.short import short_answer
+from assistant.answerers.short import Phrase, short_answer
 from assistant.citations import REFUSAL, Citation, citation_from
 from assistant.retrieval import Passage
 from index.chunking import sentence_spans
@@ -65,8 +65,6 @@ def answer_type_bonus(question: str, sentence: str) -> float:
 
 
 PAIR_PENALTY = 0.05
-SHORT_POOL = 10    # top sentences whose phrases vote for the short answer
-SHORT_SHARE = 0.7  # ... and that may hold it, relative to the best sentence's score
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
 _QWORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Did", "Does",
@@ -190,19 +188,20 @@ class ExtractiveAnswerer:
         if not scored or scored[0].score < self.min_support:
             support = scored[0].score if scored else 0.0
             return Extracted(REFUSAL, [], False, support)
-        # The short answer may come from any sentence nearly as good as the best one; the
-        # sentence that holds it leads the cited answer.
-        pool = [s for s in scored[:SHORT_POOL] if s.score >= SHORT_SHARE * scored[0].score]
-        hit = short_answer(focus or question, [s.passage.text[s.start:s.end] for s in pool],
-                           [s.score for s in pool], self.embed_texts)
-        best = pool[hit.sentence] if hit is not None else scored[0]
-        chosen = [best]
+        # The sentence that holds the short answer phrase leads the cited answer; the best
+        # scored sentences follow.
+        gate = entities(focus or question) | entities(question)
+        usable = [p for p in passages if not gate - set(terms(f"{p.title} {p.text}"))]
+        hit = short_answer(focus or question, usable, self.embed_texts, self.idf)
+        lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
+        chosen = [lead]
         for s in scored:
             if len(chosen) >= self.max_sentences:
                 break
-            if s is not best and s.score >= max(self.min_support, 0.85 * scored[0].score) and \
-                    not _overlaps(s, chosen):
+            if s is not lead and s.score >= max(self.min_support, 0.85 * scored[0].score) \
+                    and not _overlaps(s, chosen):
                 chosen.append(s)
+        best = lead
         # read in article order when both come from one article
         chosen.sort(key=lambda s: (s.passage.article_id != best.passage.article_id,
                                    s.passage.article_id, s.passage.start + s.start))
@@ -210,8 +209,8 @@ class ExtractiveAnswerer:
         for i, s in enumerate(chosen, 1):
             parts.append(f"{s.passage.text[s.start:s.end].strip()} [{i}]")
             cites.append(citation_from(i, s.passage, s.start, s.end, s.score))
-        short_n = chosen.index(best) + 1 if hit is not None else 0
-        return Extracted(" ".join(parts), cites, True, best.score,
+        short_n = chosen.index(lead) + 1 if hit is not None else 0
+        return Extracted(" ".join(parts), cites, True, scored[0].score,
                          hit.text if hit is not None else "", short_n)
 
 
@@ -224,6 +223,15 @@ class Extracted(NamedTuple):
     support: float
     short: str = ""
     short_n: int = 0
+
+
+def _holding(hit: Phrase, passage: Passage, scored: list[Scored]) -> Scored:
+    """The scored span that holds the phrase, else its own sentence."""
+    for s in scored:
+        if s.passage is passage and s.start <= hit.start and hit.end <= s.end:
+            return s
+    a, b = hit.sentence
+    return Scored(passage, a, b, 0.0, 0.0, scored[0].score)
 
 
 def _overlaps(s: Scored, chosen: list[Scored]) -> bool:

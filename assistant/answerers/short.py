@@ -1,15 +1,16 @@
-"""Short answers: the phrase in the cited sentences that answers the question.
+"""Short answers: the phrase of the retrieved passages that answers the question.
 
-For "Which continent will soon require ...?" the extractive answer cites a sentence; this finds
-"Europe" in it. No model beyond the embedder: candidate phrases (names, quoted titles, amounts,
-dates, short noun phrases) come from the best-scored sentences and are ranked by
+For "Which continent will soon require ...?" this finds "Europe". No model beyond the embedder:
+candidate phrases (names, quoted titles, amounts, dates, durations, short noun phrases) come from
+every sentence of the retrieved passages and are ranked by
 * kind: the answer type the question asks for (an amount for "how much", a date for "when"),
-* support: the score of each top sentence the phrase occurs in (one strong sentence, plus
-  agreement between sentences),
-* proximity: how close it sits to the question's own words in that sentence,
-* head: cosine between the phrase and the question's head noun ("continent", "national park").
-A phrase that only repeats the question is never an answer. The winner is verbatim text of a
-cited sentence, so the citation that carries the sentence carries the short answer too.
+* evidence: how much of the question the phrase's sentence holds (IDF-weighted words, and
+  cosine for the best sentences), times how close the phrase sits to those words,
+* agreement: how many retrieved passages (and headlines) repeat the phrase,
+* head: cosine between the phrase and the question's head noun ("continent", "national park"),
+* statement: cosine between the question restated with the phrase and the evidence sentences.
+A phrase that only repeats the question, or names the outlet, is never an answer. The winner is
+verbatim passage text; the answerer cites the sentence that holds it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import bisect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from index.chunking import sentence_spans
 from index.text import terms
 
 STOP = set("""
@@ -45,10 +48,9 @@ _DURATION = r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|an?|half
             r"(?:hour|minute|day|week|month|year)s?\b"
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|month|day|date|time)\b|\bhow soon\b", re.I)
 _AUX = r"(?:is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|might|may)"
-_HEAD = re.compile(r"\b(?:which|what)\s+(?:of the following\s+|one of the\s+)?"
-                   r"((?:(?!" + _AUX + r"\b)[\w’'-]+\s+){0,3}?(?!" + _AUX + r"\b)[\w’'-]+)"
-                   r"(?=\s+" + _AUX + r"\b|\s+(?:to|of|in|on|at|for|from|by|that|this|"
-                   r"recently|soon|just)\b|\s*[?,])", re.I)
+_HEAD_STOP = re.compile(_AUX + r"$|(?:to|of|in|on|at|for|from|by|that|this|recently|soon|"
+                        r"just|won|said|made|took|saw|became|began|led|held|left|hit|set|sold|"
+                        r"bought|told|gave|kept|went|came|plans?|says|wants|\w+ed)$", re.I)
 
 _MONEY = r"[$€£]\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
 _PCT = r"\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)"
@@ -72,7 +74,13 @@ _TOKEN = re.compile(r"[A-Za-z0-9][\w.&'’-]*[\w]|[A-Za-z0-9]|&")
 KIND_BONUS = {"quoted": 0.3, "name": 0.3, "number": 0.0, "time": 0.0, "duration": 0.0,
               "phrase": -0.1}
 MISMATCH = -1.0
-HEAD_WEIGHT = 1.0
+W_LEX, W_DENSE = 1.0, 0.5      # evidence of the sentence a phrase sits in
+W_REDUNDANCY, W_TITLE = 0.3, 0.2
+W_HEAD, W_STATEMENT = 1.0, 1.0
+SENTENCES = 8                  # sentences embedded for the dense evidence
+LIMIT = 20                     # phrases kept for the embedding-based features
+STATEMENTS = 10                # phrases whose restated question is embedded
+STATEMENT_CUT = 10.0           # phrases beyond STATEMENTS drop below those scored
 
 
 @dataclass(frozen=True)
@@ -106,10 +114,16 @@ def head_phrase(question: str) -> str | None:
         return "person"
     if re.match(r"where\b", q, re.I):
         return "place"
-    m = _HEAD.search(q)
+    m = re.search(r"\b(?:which|what)\s+(?:of the following\s+|one of the\s+|"
+                  r"(?:is|was|are|were)\s+the\s+)?(.*)", q, re.I)
     if not m:
         return None
-    words = [w for w in m.group(1).split() if w.lower() not in STOP]
+    head: list[str] = []
+    for w in re.findall(r"[\w’'-]+|[?,.;:]", m.group(1)):
+        if _HEAD_STOP.match(w) or not re.match(r"\w", w) or len(head) == 4:
+            break  # the head noun phrase ends where its verb, or a preposition, begins
+        head.append(w)
+    words = [w for w in head if w.lower() not in STOP]
     return " ".join(words) or None
 
 
@@ -157,6 +171,8 @@ def candidates(sentence: str, index: int) -> list[Candidate]:
                 j += 2
             else:
                 break
+        if j > i and tok in ("The", "A", "An"):
+            i, (tok, a, _) = i + 1, toks[i + 1]  # "The Philippines" names the Philippines
         words = [t for t, _, _ in toks[i:j + 1]]
         text = _POSSESSIVE.sub("", sentence[a:toks[j][2]])
         common = all(w.lower() in STOP or w.lower() in _NOT_NAMES for w in words)
@@ -198,61 +214,117 @@ def _proximity(cand: Candidate, starts: list[int], spots: list[int]) -> float:
     return 1.0 / (1.0 + d / 6.0)
 
 
-def short_answer(question: str, sentences: Sequence[str], weights: Sequence[float],
+@dataclass(frozen=True)
+class Phrase:
+    """The short answer: ``passages[passage].text[start:end] == text``, inside the sentence
+    ``passages[passage].text[sentence[0]:sentence[1]]`` that supports it."""
+
+    text: str
+    passage: int
+    start: int
+    end: int
+    sentence: tuple[int, int]
+    score: float
+
+
+def short_answer(question: str, passages: Sequence[Any],
                  embed: Callable[[list[str]], list[list[float]]] | None,
-                 allowed: Sequence[int] | None = None, limit: int = 20
-                 ) -> Candidate | None:
-    """The best answer phrase in ``sentences`` (scored sentences, best first, with their scores
-    in ``weights``); only sentences in ``allowed`` (default: all) may supply the winner.
-    None when no phrase fits the question."""
-    if not sentences:
-        return None
+                 idf: Callable[[str], float], *, limit: int = LIMIT) -> Phrase | None:
+    """The best answer phrase in ``passages`` (retrieved, best first), or None when no phrase
+    fits the question (or it asks yes/no)."""
     qterms = set(terms(question))
     kind = question_kind(question)
-    if kind == "yesno":
-        return None  # the cited sentence is the answer; no phrase of it says yes or no
-    top = max(weights) or 1.0
-    found: dict[str, list[tuple[Candidate, float]]] = {}
-    for i, s in enumerate(sentences):
-        starts, spots = _question_spots(s, qterms)
-        for c in candidates(s, i):
-            cterms = set(terms(c.text))
-            if not cterms or cterms <= qterms:
-                continue  # repeats the question
-            key = " ".join(terms(c.text))
-            w = max(weights[i], 0.0) / top
-            found.setdefault(key, []).append((c, w * (0.5 + 0.5 * _proximity(c, starts, spots))))
-    if not found:
+    if kind == "yesno" or not passages or not qterms:
         return None
-    scored: list[tuple[float, str, Candidate]] = []
+    total = sum(idf(t) for t in qterms) or 1.0
+    sents: list[_Sent] = []
+    for pi, p in enumerate(passages):
+        for a, b in sentence_spans(p.text):
+            ts = set(terms(p.text[a:b]))
+            sents.append(_Sent(pi, a, b, sum(idf(t) for t in qterms & ts) / total))
+    if not sents:
+        return None
+    # the sentences that share most with the question get a dense score too
+    top = sorted(range(len(sents)), key=lambda i: -sents[i].lex)[:SENTENCES]
+    svecs: list[list[float]] = []
+    if embed is not None:
+        svecs = embed([question] + [sents[i].text(passages) for i in top])
+        qv, svecs = svecs[0], svecs[1:]
+        for i, v in zip(top, svecs, strict=True):
+            sents[i].dense = max(_dot(qv, v), 0.0)
+
+    sources = {" ".join(terms(p.source)) for p in passages if p.source}
+    bag = [f" {' '.join(terms(f'{p.title} {p.text}'))} " for p in passages]
+    titles = [f" {' '.join(terms(p.title))} " for p in passages]
+    found: dict[str, list[tuple[float, Candidate, _Sent]]] = {}
+    for si, st in enumerate(sents):
+        text = st.text(passages)
+        starts, spots = _question_spots(text, qterms)
+        ev = W_LEX * st.lex + W_DENSE * st.dense
+        for c in candidates(text, si):
+            cterms = set(terms(c.text))
+            key = " ".join(terms(c.text))
+            if not cterms or cterms <= qterms or key in sources:
+                continue  # repeats the question, or is the outlet's name ("CNN")
+            found.setdefault(key, []).append(
+                (ev * (0.5 + 0.5 * _proximity(c, starts, spots)), c, st))
+    ranked: list[list[Any]] = []
     for key, occ in found.items():
-        occ.sort(key=lambda o: -o[1])
-        support = occ[0][1] + 0.3 * sum(o[1] for o in occ[1:4])
-        c = occ[0][0]
-        kinds = {o[0].kind for o in occ}
-        best_kind = next((k for k in ("quoted", "duration", "name", "time", "number", "phrase")
-                          if k in kinds), c.kind)
+        occ.sort(key=lambda o: -o[0])
+        kinds = {o[1].kind for o in occ}
+        best_kind = next(k for k in ("quoted", "duration", "name", "time", "number", "phrase")
+                         if k in kinds)
         fit = _fits(kind, best_kind)
         if fit <= MISMATCH:
             continue  # a date never answers "how many", a number never "which country"
-        scored.append((support + fit + KIND_BONUS[best_kind], key, c))
-    if not scored:
+        # agreement: the phrase recurs in other retrieved passages, above all in headlines
+        # (per article: one article repeating a name is not agreement)
+        votes: dict[str, float] = {}
+        for r, t in enumerate(bag):
+            if f" {key} " in t:
+                aid = passages[r].article_id
+                votes[aid] = max(votes.get(aid, 0.0), 1.0 / (1 + r))
+        redundancy = sum(votes.values())
+        in_title = any(f" {key} " in t for t in titles)
+        score = occ[0][0] + W_REDUNDANCY * redundancy + W_TITLE * in_title + fit + \
+            KIND_BONUS[best_kind]
+        ranked.append([score, occ[0][1], occ[0][2]])
+    if not ranked:
         return None
-    scored.sort(key=lambda t: -t[0])
-    scored = scored[:limit]
-    head = head_phrase(question)
-    if embed is not None and head and kind == "entity" and scored:
-        vecs = embed([head] + [c.text for _, _, c in scored])
-        hv = vecs[0]
-        scored = [(s + HEAD_WEIGHT * sum(x * y for x, y in zip(hv, v, strict=False)), key, c)
-                  for (s, key, c), v in zip(scored, vecs[1:], strict=True)]
-        scored.sort(key=lambda t: -t[0])
-    ok = set(range(len(sentences))) if allowed is None else set(allowed)
-    for _, key, _c in scored:
-        placed = [o[0] for o in found[key] if o[0].sentence in ok]
-        if placed:
-            return placed[0]
-    return None
+    ranked.sort(key=lambda r: -r[0])
+    ranked = ranked[:limit]
+    if embed is not None:
+        head = head_phrase(question) if kind == "entity" else None
+        if head:
+            hv, *cvecs = embed([head] + [c.text for _, c, _ in ranked])
+            for row, v in zip(ranked, cvecs, strict=True):
+                row[0] += W_HEAD * _dot(hv, v)
+            ranked.sort(key=lambda r: -r[0])
+        # the question restated with the phrase as its answer, against the evidence sentences
+        stm = embed([f"{question} {c.text}" for _, c, _ in ranked[:STATEMENTS]])
+        for i, row in enumerate(ranked):
+            row[0] += W_STATEMENT * max((_dot(stm[i], v) for v in svecs), default=0.0) \
+                if i < len(stm) else -STATEMENT_CUT
+        ranked.sort(key=lambda r: -r[0])
+    score, c, st = ranked[0]
+    return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
+                  (st.start, st.end), score)
+
+
+@dataclass
+class _Sent:
+    passage: int
+    start: int
+    end: int
+    lex: float
+    dense: float = 0.0
+
+    def text(self, passages: Sequence[Any]) -> str:
+        return str(passages[self.passage].text[self.start:self.end])
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=False))
 
 
 def _fits(kind: str, cand_kind: str) -> float:

@@ -1,6 +1,7 @@
 """Short-answer extraction on hand-made sentences (no model: ``embed=None``)."""
 
 from assistant.answerers.short import candidates, head_phrase, question_kind, short_answer
+from assistant.retrieval import Passage
 
 
 def test_question_kinds():
@@ -17,6 +18,9 @@ def test_head_phrase():
     assert head_phrase("Which continent will soon require it?") == "continent"
     assert head_phrase("Who asked US diplomats to leave?") == "person"
     assert head_phrase("What did the images show?") is None
+    assert head_phrase("Which Kremlin aide briefed reporters?") == "Kremlin aide"
+    assert head_phrase("Which is the most popular Halloween costume?") == \
+        "popular Halloween costume"
 
 
 def test_candidates_kinds_and_offsets():
@@ -34,30 +38,45 @@ def test_candidates_kinds_and_offsets():
         assert s[c.start:c.end] == c.text         # verbatim, so the citation covers it
 
 
+def P(text: str, rank: int = 0, article: str = "a", title: str = "", source: str = "Wire"):
+    return Passage(chunk_id=f"{article}:{rank}", article_id=article, text=text, start=0,
+                   end=len(text), title=title, date="2022-06-16", source=source, url="",
+                   score=1.0, dense=None, keyword=None, rank=rank)
+
+
+def idf(_t: str) -> float:
+    return 1.0
+
+
 def test_short_answer_prefers_the_asked_kind_and_skips_the_question():
     q = "How much was Instagram fined this week?"
-    sents = ["Instagram was fined $400 million by Ireland's regulator on Monday.",
-             "Meta said Instagram would appeal."]
-    hit = short_answer(q, sents, [1.0, 0.5], None)
-    assert hit is not None and hit.text == "$400 million" and hit.sentence == 0
+    ps = [P("Instagram was fined $400 million by Ireland's regulator on Monday. "
+            "Meta said Instagram would appeal.")]
+    hit = short_answer(q, ps, None, idf)
+    assert hit is not None and hit.text == "$400 million"
+    assert ps[0].text[hit.start:hit.end] == hit.text
+    a, b = hit.sentence
+    assert ps[0].text[a:b].startswith("Instagram was fined") and a <= hit.start < hit.end <= b
 
     q = "Which airline announced a deal to buy Spirit Airlines?"
-    sents = ["JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion."]
-    hit = short_answer(q, sents, [1.0], None)
+    ps = [P("JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion.")]
+    hit = short_answer(q, ps, None, idf)
     assert hit is not None and hit.text == "JetBlue Airways"   # not "Spirit Airlines" (echo)
 
 
-def test_short_answer_agreement_between_sentences():
+def test_agreement_between_articles_and_the_outlet_is_no_answer():
     q = "Which country was shaken by an earthquake?"
-    sents = ["A strong earthquake shook Luzon, the Philippines said.",
-             "The Philippines reported damage after the quake.",
-             "Officials in the Philippines counted the injured."]
-    hit = short_answer(q, sents, [1.0, 0.9, 0.9], None)
-    assert hit is not None and hit.text == "Philippines"
+    ps = [P("A strong earthquake shook Luzon on Wednesday, CNN reported.", 0, "a1", source="CNN"),
+          P("The Philippines reported damage after the earthquake.", 1, "a2"),
+          P("Officials in the Philippines counted the injured.", 2, "a3",
+            title="Philippines earthquake: dozens hurt")]
+    hit = short_answer(q, ps, None, idf)
+    assert hit is not None and hit.text == "Philippines" and hit.passage == 1
 
 
 def test_short_answer_none_for_yes_no_and_nothing_fitting():
-    assert short_answer("Did Ukraine support the proposal?", ["Ukraine supported it."],
-                        [1.0], None) is None
-    assert short_answer("How many people were arrested?", ["Police made arrests."],
-                        [1.0], None) is None
+    assert short_answer("Did Ukraine support the proposal?", [P("Ukraine supported it.")],
+                        None, idf) is None
+    assert short_answer("How many people were arrested?", [P("Police made arrests.")],
+                        None, idf) is None
+    assert short_answer("Which country?", [], None, idf) is None
