@@ -38,7 +38,10 @@ whether either neither between among against across through via including like u
 mr mrs ms dr
 """.split())
 
-_CONNECT = {"of", "and", "&", "de", "del", "la", "los", "las", "le", "von", "van", "da"}
+_CONNECT = {"of", "for", "and", "&", "de", "del", "la", "los", "las", "le", "von", "van", "da"}
+_IRREGULAR = set("""found made said took gave told became began won lost left held paid sold bought
+brought thought saw came went got hit set put led ran kept met sent spent built fell rose
+""".split())
 _NUM_Q = re.compile(r"\bhow (?:much|many|old|long|far|high|big|tall|large|often|soon)\b|"
                     r"\bwhat (?:percentage|percent|share|proportion|amount|number|price|age)\b",
                     re.I)
@@ -169,6 +172,10 @@ def candidates(sentence: str, index: int) -> list[Candidate]:
             elif nxt.lower() in _CONNECT and j + 2 < len(toks) and _is_cap(toks[j + 2][0]) \
                     and sentence[toks[j + 1][2]:toks[j + 2][1]] == " ":
                 j += 2
+            elif nxt == "of" and j + 3 < len(toks) and toks[j + 2][0] == "the" \
+                    and _is_cap(toks[j + 3][0]) and sentence[toks[j + 1][2]:toks[j + 3][1]] \
+                    == " the ":
+                j += 3  # "House of the Dragon", "Bank of the West"
             else:
                 break
         if j > i and tok in ("The", "A", "An"):
@@ -185,7 +192,8 @@ def candidates(sentence: str, index: int) -> list[Candidate]:
     run: list[tuple[str, int, int]] = []
     for tok, a, b in [*toks, ("", len(sentence), len(sentence))]:
         if tok and tok.replace("-", "").isalpha() and tok.islower() and tok not in STOP \
-                and len(tok) > 2 and not (tok.isalpha() and _VERBISH.search(tok)):
+                and len(tok) > 2 and not (tok.isalpha() and _VERBISH.search(tok)) \
+                and tok not in _IRREGULAR:
             run.append((tok, a, b))
             continue
         for n in (1, 2, 3):
