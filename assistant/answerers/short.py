@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from index.chunking import sentence_spans
 from index.text import terms
 
@@ -79,10 +81,10 @@ KIND_BONUS = {"quoted": 0.3, "name": 0.3, "number": 0.0, "time": 0.0, "duration"
 MISMATCH = -1.0
 W_LEX, W_DENSE = 1.0, 0.5      # evidence of the sentence a phrase sits in
 W_REDUNDANCY, W_TITLE = 0.3, 0.2
-W_HEAD, W_STATEMENT = 1.0, 1.0
+W_HEAD, W_STATEMENT = 0.5, 1.0
 SENTENCES = 8                  # sentences embedded for the dense evidence
 LIMIT = 20                     # phrases kept for the embedding-based features
-STATEMENTS = 10                # phrases whose restated question is embedded
+STATEMENTS = 6                 # phrases whose restated question is embedded
 STATEMENT_CUT = 10.0           # phrases beyond STATEMENTS drop below those scored
 
 
@@ -305,14 +307,15 @@ def short_answer(question: str, passages: Sequence[Any],
         head = head_phrase(question) if kind == "entity" else None
         if head:
             hv, *cvecs = embed([head] + [c.text for _, c, _ in ranked])
-            for row, v in zip(ranked, cvecs, strict=True):
-                row[0] += W_HEAD * _dot(hv, v)
+            for row, sim in zip(ranked, np.asarray(cvecs) @ np.asarray(hv), strict=True):
+                row[0] += W_HEAD * float(sim)
             ranked.sort(key=lambda r: -r[0])
         # the question restated with the phrase as its answer, against the evidence sentences
         stm = embed([f"{question} {c.text}" for _, c, _ in ranked[:STATEMENTS]])
+        best = (np.asarray(stm) @ np.asarray(svecs).T).max(axis=1) if svecs else \
+            np.zeros(len(stm))
         for i, row in enumerate(ranked):
-            row[0] += W_STATEMENT * max((_dot(stm[i], v) for v in svecs), default=0.0) \
-                if i < len(stm) else -STATEMENT_CUT
+            row[0] += W_STATEMENT * float(best[i]) if i < len(stm) else -STATEMENT_CUT
         ranked.sort(key=lambda r: -r[0])
     score, c, st = ranked[0]
     return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
