@@ -26,6 +26,7 @@ from pydantic import ConfigDict
 
 from index.text import terms
 
+OVERFETCH = 2  # plain-search width, in fetch_k, tried before a filtered search
 RRF_C = 60
 DAY = 86400
 ENTITY_BOOST = 0.5
@@ -59,6 +60,15 @@ class Filters:
 
     def __bool__(self) -> bool:
         return self.since is not None or self.until is not None or bool(self.sources)
+
+    def accepts(self, meta: dict[str, Any]) -> bool:
+        """Whether a chunk with metadata ``meta`` passes (the same test as ``chroma_where``)."""
+        epoch = meta.get("date_epoch")
+        if self.since is not None and not (isinstance(epoch, int) and epoch >= self.since):
+            return False
+        if self.until is not None and not (isinstance(epoch, int) and epoch <= self.until):
+            return False
+        return not self.sources or meta.get("source") in self.sources
 
 
 @dataclass(frozen=True)
@@ -127,9 +137,7 @@ class HybridRetriever(BaseRetriever):
             if vector is None:
                 embed = self.embed_query or self.store.embeddings.embed_query
                 vector = embed(query)
-            hits = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(
-                list(vector), k=self.fetch_k, filter=filters.chroma_where()
-            )
+            hits = self._dense(list(vector), filters)
             dense = [(d.id, d.page_content, d.metadata, 1.0 - float(dist)) for d, dist in hits]
         kw: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "bm25") and self.keyword is not None:
@@ -167,6 +175,26 @@ class HybridRetriever(BaseRetriever):
                                          dense=dense_score.get(cid), keyword=kw_score.get(cid),
                                          rank=rank))
         return out
+
+    def _dense(self, vector: list[float], filters: Filters) -> list[Any]:
+        """Chroma's top ``fetch_k`` under ``filters``.
+
+        Chroma's filtered vector search is several times slower than a plain one. When the
+        filter keeps most passages (an "until" bound, a big source), the plain search for
+        ``OVERFETCH x fetch_k`` filtered here holds the same top ``fetch_k``; only when too few
+        pass does the filtered search run."""
+        vs = self.store.vectorstore
+        where = filters.chroma_where()
+        if where is None:
+            return list(vs.similarity_search_by_vector_with_relevance_scores(vector,
+                                                                             k=self.fetch_k))
+        wide = vs.similarity_search_by_vector_with_relevance_scores(
+            vector, k=OVERFETCH * self.fetch_k)
+        kept = [(d, s) for d, s in wide if filters.accepts(d.metadata)]
+        if len(kept) >= self.fetch_k or len(wide) < OVERFETCH * self.fetch_k:
+            return kept[: self.fetch_k]  # enough passed, or this was the whole collection
+        return list(vs.similarity_search_by_vector_with_relevance_scores(
+            vector, k=self.fetch_k, filter=where))
 
     def _diversify(self, ranked: list[str], known: dict[str, Any], k: int) -> list[str]:
         """Top ``k`` with at most ``per_article`` passages of one article, so one long story

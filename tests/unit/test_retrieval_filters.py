@@ -1,0 +1,59 @@
+"""Filtered dense search: the fast path (plain search, filtered here) returns what Chroma's
+filtered search returns, on a real Chroma with fake embeddings."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval import Filters, HybridRetriever
+from index.articles import Article
+from index.pipeline import ingest
+
+WORDS = "ships ferries barges tugs yachts trawlers tankers liners dinghies".split()
+
+
+@pytest.fixture
+def dated_store(fake_store, tmp_path):
+    arts = [Article(id=f"a{i:03d}", title=f"Harbour report {i}",
+                    body=f"The harbour crane {i} moved {i * 7} containers for {WORDS[i % 9]} "
+                         f"and {WORDS[(i * 5) % 9]} on day {i}. " * 3,
+                    date=f"2022-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                    source="Wire" if i % 3 else "Gazette") for i in range(90)]
+    rep = ingest(arts, fake_store, keyword_dir=tmp_path / "kw", progress=False)
+    assert rep.added == 90
+    return fake_store
+
+
+def _ids(hits):
+    return [d.id for d, _ in hits]
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(until=1_656_000_000),                       # keeps most: the fast path
+    Filters(since=1_655_000_000, until=1_656_500_000),  # keeps few: the filtered search
+    Filters(sources=("Gazette",)),
+    Filters(since=1_650_000_000, sources=("Wire",)),
+])
+def test_fast_path_equals_chroma_filtered_search(dated_store, filters):
+    r = HybridRetriever(store=dated_store, mode="dense", fetch_k=20)
+    v = dated_store.embeddings.embed_query("harbour crane containers")
+    ours = r._dense(v, filters)
+    theirs = dated_store.vectorstore.similarity_search_by_vector_with_relevance_scores(
+        v, k=20, filter=filters.chroma_where())
+    # same distances; the passages differ only among exact ties (fake embeddings tie often)
+    assert [round(s, 5) for _, s in ours] == [round(s, 5) for _, s in theirs]
+    dist = {d.id: round(s, 5) for d, s in [*ours, *theirs]}
+    differ = set(_ids(ours)) ^ set(_ids(theirs))
+    tied = {s for _, s in theirs if [round(x, 5) for _, x in theirs].count(round(s, 5)) > 1}
+    assert all(dist[i] in {round(s, 5) for s in tied} for i in differ)
+    assert all(filters.accepts(d.metadata) for d, _ in ours)
+
+
+def test_accepts_matches_the_where_clause():
+    f = Filters(since=10, until=20, sources=("A",))
+    assert f.accepts({"date_epoch": 15, "source": "A"})
+    assert not f.accepts({"date_epoch": 21, "source": "A"})
+    assert not f.accepts({"date_epoch": 9, "source": "A"})
+    assert not f.accepts({"date_epoch": 15, "source": "B"})
+    assert not f.accepts({"source": "A"})          # undated never passes a date bound
+    assert Filters().accepts({})
