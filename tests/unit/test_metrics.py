@@ -38,3 +38,75 @@ def test_read_both_gold_formats():
     assert len(seed) == 10 and sum(not g.answerable for g in seed) == 2
     rt = read_gold(BENCH / "questions.dev.jsonl")
     assert len(rt) == 98 and all(g.choices and g.gold_doc_ids and g.question_date for g in rt)
+
+
+class _FakeAssistant:
+    """Scripted retrieval and answers, so every aggregate can be computed by hand."""
+
+    def __init__(self, script):
+        self.script = script
+
+    def warm(self):
+        pass
+
+    def retrieve(self, question, **_kw):
+        from types import SimpleNamespace
+
+        return [SimpleNamespace(article_id=a, text=t) for a, t in self.script[question]["ranked"]]
+
+    def ask(self, question, **_kw):
+        from assistant.citations import Answer, Citation
+
+        s = self.script[question]
+        cites = tuple(Citation(n=i, article_id="x", title="", date="", source="", url="",
+                               passage=p, start=0, end=len(p), score=1.0)
+                      for i, p in enumerate(s["cited"], 1))
+        return Answer(question=question, text=s["text"], answered=s["answered"],
+                      citations=cites, short=s.get("short", ""))
+
+    def choose(self, question, choices, **_kw):
+        return self.script[question]["choice"]
+
+
+def test_evaluate_aggregates_hand_computed():
+    from assistant.evaluation.gold import GoldQuestion
+    from assistant.evaluation.runner import evaluate
+
+    qs = [GoldQuestion("q1", "Where?", ("Denmark",), "met in Denmark", True,
+                       ("Denmark", "Norway"), (0,), ("d1",)),
+          GoldQuestion("q2", "Who?", ("Yuri Ushakov",), None, True, ("A", "B"), (1,), ("d2",)),
+          GoldQuestion("q3", "Capital?", (), None, False)]
+    script = {
+        "Where?": {"ranked": [("d9", "x"), ("d1", "met in Denmark")], "text": "In Denmark [1].",
+                   "answered": True, "short": "Denmark", "choice": 0,
+                   "cited": ["They met in Denmark.", "Unrelated."]},
+        "Who?": {"ranked": [("d2", "y")], "text": "Kremlin aide Ushakov [1].", "answered": True,
+                 "short": "Ushakov", "choice": 0, "cited": ["Yuri Ushakov said"]},
+        "Capital?": {"ranked": [("d5", "z")], "text": "Canberra", "answered": True,
+                     "choice": 0, "cited": []},
+    }
+    rep = evaluate(_FakeAssistant(script), qs, use_question_date=False)
+    assert rep["retrieval"] == {"hit@1": 0.5, "hit@5": 1.0, "hit@10": 1.0, "mrr@10": 0.75}
+    # contains: q1 yes, q2 no ("Ushakov" is not "Yuri Ushakov"); EM/F1 on the short answers:
+    # q1 "Denmark" = 1/1; q2 "Ushakov" vs "Yuri Ushakov": EM 0, F1 = 2*(1*0.5)/1.5 = 2/3
+    assert rep["answer"]["contains"] == 0.5
+    assert rep["answer"]["em"] == 0.5
+    assert rep["answer"]["f1"] == pytest.approx((1 + 2 / 3) / 2, abs=1e-4)
+    assert rep["answer"]["mc_accuracy"] == 0.5          # q1 right, q2 wrong (q3 has no choices)
+    # citations: q1 [evidence, unrelated], q2 [contains the gold answer] -> 2 of 3
+    assert rep["citation"]["precision"] == pytest.approx(2 / 3, abs=1e-4)
+    assert rep["refusal"]["accuracy"] == 0.0             # q3 was answered: wrong
+    assert [q["correct"] for q in rep["per_question"]] == [True, False, False]
+
+
+def test_evaluate_nulls_what_does_not_apply():
+    from assistant.evaluation.gold import GoldQuestion
+    from assistant.evaluation.runner import evaluate
+
+    qs = [GoldQuestion("q1", "Capital?", (), None, False)]
+    script = {"Capital?": {"ranked": [("d5", "z")], "text": "no", "answered": False,
+                           "cited": []}}
+    rep = evaluate(_FakeAssistant(script), qs, use_question_date=False)
+    assert rep["refusal"]["accuracy"] == 1.0
+    assert rep["answer"] == {"contains": None, "em": None, "f1": None, "mc_accuracy": None}
+    assert rep["retrieval"]["hit@1"] is None and rep["citation"]["precision"] is None
