@@ -171,13 +171,14 @@ class Assistant:
                  today: date | None = None) -> list[Passage]:
         """Ranked passages for ``question`` (what the answer will rest on)."""
         q = self._check(question)
-        if self.store.count_chunks() == 0:
-            raise EmptyIndexError(f"the index at {self.settings.location} holds no articles; "
-                                  "add some with `newsdesk ingest PATH`")
         filters = self._filters(q, since, until, source, today)
         r = self.retriever(mode=mode, k=k, filters=filters, today=today)
         vector = self._vectors.one(q) if mode != "bm25" else None
-        return r.search(q, vector=vector)
+        found = r.search(q, vector=vector)
+        if not found and self.store.count_chunks() == 0:  # counted only when nothing came back
+            raise EmptyIndexError(f"the index at {self.settings.location} holds no articles; "
+                                  "add some with `newsdesk ingest PATH`")
+        return found
 
     def ask(self, question: str, **kw: Any) -> Answer:
         """Answer ``question`` with citations. Keyword options: ``k``, ``since``, ``until``,

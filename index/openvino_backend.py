@@ -146,10 +146,19 @@ class OpenVINOEncoder:
             return np.zeros((0, 384), np.float32)
         encs = self._tok.encode_batch(texts)
         if len(texts) <= SMALL:
-            model = self._compiled("LATENCY")
-            req = model.create_infer_request()
-            req.infer(self._tensors(encs, range(len(texts))))
-            return np.array(req.get_output_tensor(0).data, dtype=np.float32)
+            # A question's sentences and phrases differ a lot in length: run them in groups
+            # of similar length so short ones are not padded to the longest.
+            req = self._compiled("LATENCY").create_infer_request()
+            out = np.zeros((len(texts), 384), np.float32)
+            small = sorted(range(len(texts)), key=lambda j: len(encs[j].ids))
+            group: list[int] = []
+            for j in [*small, -1]:
+                if group and (j < 0 or len(encs[j].ids) > 1.5 * len(encs[group[0]].ids) + 8):
+                    req.infer(self._tensors(encs, group))
+                    out[group] = req.get_output_tensor(0).data
+                    group = []
+                group.append(j)
+            return out
         import openvino as ov
 
         # Sorting by length keeps padding (wasted compute) small; requests run on all

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from assistant.answerers.short import Phrase, short_answer
+from assistant.answerers.short import Phrase, is_fragment, short_answer
 from assistant.citations import REFUSAL, Citation, citation_from
 from assistant.retrieval import Passage
 from index.chunking import sentence_spans
@@ -93,12 +93,6 @@ def focus_term(question: str) -> str | None:
     return t[0] if t else None
 
 
-def _is_fragment(span: str) -> bool:
-    """A heading, byline or list label rather than a statement."""
-    s = span.strip()
-    return len(s.split()) < 8 and not re.search(r"[.!?][\"'”’)]*$", s)
-
-
 def _cos(a: Sequence[float], b: Sequence[float]) -> float:
     return sum(x * y for x, y in zip(a, b, strict=False))
 
@@ -110,7 +104,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, embed_texts: Callable[[list[str]], list[list[float]]] | None,
                  idf: Callable[[str], float], *, min_support: float = 0.40,
-                 max_sentences: int = 2, candidates: int = 8) -> None:
+                 max_sentences: int = 2, candidates: int = 6) -> None:
         self.embed_texts = embed_texts
         self.idf = idf
         self.min_support = min_support
@@ -136,7 +130,7 @@ class ExtractiveAnswerer:
                 continue  # a named entity of the question is absent: this passage can't answer
             for pos, (a, b) in enumerate(sentence_spans(p.text)):
                 key = (p.article_id, p.start + a)
-                if key in seen or _is_fragment(p.text[a:b]):
+                if key in seen or is_fragment(p.text[a:b]):
                     continue  # overlapping chunks repeat sentences; headings state nothing
                 seen.add(key)
                 sents.append((p, a, b, set(terms(p.text[a:b])), pos))

@@ -79,12 +79,13 @@ _TOKEN = re.compile(r"[A-Za-z0-9][\w.&'’-]*[\w]|[A-Za-z0-9]|&")
 KIND_BONUS = {"quoted": 0.3, "name": 0.3, "number": 0.0, "time": 0.0, "duration": 0.0,
               "phrase": -0.1}
 MISMATCH = -1.0
+_KIND_ORDER = ("quoted", "duration", "name", "time", "number", "phrase")  # most telling first
 W_LEX, W_DENSE = 1.0, 0.5      # evidence of the sentence a phrase sits in
 W_REDUNDANCY, W_TITLE = 0.3, 0.2
 W_HEAD, W_STATEMENT = 0.5, 1.0
-SENTENCES = 8                  # sentences embedded for the dense evidence
-LIMIT = 20                     # phrases kept for the embedding-based features
-STATEMENTS = 6                 # phrases whose restated question is embedded
+SENTENCES = 6                  # sentences embedded for the dense evidence
+LIMIT = 8                      # phrases kept for the embedding-based features
+STATEMENTS = 4                 # phrases whose restated question is embedded
 STATEMENT_CUT = 10.0           # phrases beyond STATEMENTS drop below those scored
 
 
@@ -255,7 +256,11 @@ def short_answer(question: str, passages: Sequence[Any],
     if not sents:
         return None
     # the sentences that share most with the question get a dense score too
-    top = sorted(range(len(sents)), key=lambda i: -sents[i].lex)[:SENTENCES]
+    # (ranked as the extractive answerer ranks its sentences, so their vectors are shared)
+    n = max((p.rank for p in passages), default=0) + 1
+    top = sorted((i for i in range(len(sents)) if not is_fragment(sents[i].text(passages))),
+                 key=lambda i: -(sents[i].lex + 0.1 * (1 - passages[sents[i].passage].rank / n))
+                 )[:SENTENCES]
     svecs: list[list[float]] = []
     if embed is not None:
         svecs = embed([question] + [sents[i].text(passages) for i in top])
@@ -282,8 +287,7 @@ def short_answer(question: str, passages: Sequence[Any],
     for key, occ in found.items():
         occ.sort(key=lambda o: -o[0])
         kinds = {o[1].kind for o in occ}
-        best_kind = next(k for k in ("quoted", "duration", "name", "time", "number", "phrase")
-                         if k in kinds)
+        best_kind = min(kinds, key=_KIND_ORDER.index)
         fit = _fits(kind, best_kind)
         if fit <= MISMATCH:
             continue  # a date never answers "how many", a number never "which country"
@@ -304,18 +308,22 @@ def short_answer(question: str, passages: Sequence[Any],
     ranked.sort(key=lambda r: -r[0])
     ranked = ranked[:limit]
     if embed is not None:
+        # one batch: the head noun, each phrase, and the question restated with the best
+        # phrases as its answer (compared with the evidence sentences)
         head = head_phrase(question) if kind == "entity" else None
+        shown = ranked[:STATEMENTS]
+        probe = [f"{question} {c.text}" for _, c, _ in shown]
         if head:
-            hv, *cvecs = embed([head] + [c.text for _, c, _ in ranked])
-            for row, sim in zip(ranked, np.asarray(cvecs) @ np.asarray(hv), strict=True):
-                row[0] += W_HEAD * float(sim)
-            ranked.sort(key=lambda r: -r[0])
-        # the question restated with the phrase as its answer, against the evidence sentences
-        stm = embed([f"{question} {c.text}" for _, c, _ in ranked[:STATEMENTS]])
-        best = (np.asarray(stm) @ np.asarray(svecs).T).max(axis=1) if svecs else \
-            np.zeros(len(stm))
+            probe += [head] + [c.text for _, c, _ in ranked]
+        vecs = np.asarray(embed(probe))
+        stm = vecs[:len(shown)]
+        best = (stm @ np.asarray(svecs).T).max(axis=1) if svecs else np.zeros(len(shown))
         for i, row in enumerate(ranked):
-            row[0] += W_STATEMENT * float(best[i]) if i < len(stm) else -STATEMENT_CUT
+            row[0] += W_STATEMENT * float(best[i]) if i < len(shown) else -STATEMENT_CUT
+        if head:
+            sims = vecs[len(shown) + 1:] @ vecs[len(shown)]
+            for row, sim in zip(ranked, sims, strict=True):
+                row[0] += W_HEAD * float(sim)
         ranked.sort(key=lambda r: -r[0])
     score, c, st = ranked[0]
     return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
@@ -332,6 +340,12 @@ class _Sent:
 
     def text(self, passages: Sequence[Any]) -> str:
         return str(passages[self.passage].text[self.start:self.end])
+
+
+def is_fragment(span: str) -> bool:
+    """A heading, byline or list label rather than a statement."""
+    s = span.strip()
+    return len(s.split()) < 8 and not re.search(r"[.!?][\"'”’)]*$", s)
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
