@@ -42,10 +42,12 @@ def parse_day(value: str | date | None, name: str) -> date | None:
 class _VectorCache:
     """A small LRU of text -> embedding (questions repeat; sentences recur across questions)."""
 
-    def __init__(self, embed: Any, size: int = 20000) -> None:
+    def __init__(self, embed: Any, size: int = 20000, embed_query: Any = None) -> None:
         self.embed = embed
+        self.embed_query = embed_query
         self.size = size
         self.data: OrderedDict[str, list[float]] = OrderedDict()
+        self.queries: OrderedDict[str, list[float]] = OrderedDict()
         self.lock = threading.Lock()
 
     def many(self, texts: list[str]) -> list[list[float]]:
@@ -62,7 +64,18 @@ class _VectorCache:
             return [self.data[t] for t in texts]
 
     def one(self, text: str) -> list[float]:
-        return self.many([text])[0]
+        """A question's vector: the embedder's query path (which may be more precise)."""
+        if self.embed_query is None:
+            return self.many([text])[0]
+        with self.lock:
+            hit = self.queries.get(text)
+        if hit is None:
+            hit = self.embed_query(text)
+            with self.lock:
+                self.queries[text] = hit
+                while len(self.queries) > self.size:
+                    self.queries.popitem(last=False)
+        return hit
 
 
 class Assistant:
@@ -91,7 +104,8 @@ class Assistant:
                                token=settings.chroma_token,
                                embeddings=embeddings or get_embeddings(settings.embeddings))
         self.store = store
-        self._vectors = _VectorCache(self.store.embeddings.embed_documents)
+        self._vectors = _VectorCache(self.store.embeddings.embed_documents,
+                                     embed_query=self.store.embeddings.embed_query)
         self._lock = threading.Lock()
         self._keyword: Any = None
         self._idf: Any = None
@@ -101,6 +115,7 @@ class Assistant:
     def warm(self) -> None:
         """Load the embedding model now rather than on the first question."""
         self._vectors.one("warm up")
+        self._vectors.many(["Warm up the sentence path too."])
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> Assistant:

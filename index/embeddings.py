@@ -101,6 +101,7 @@ class MiniLMEmbeddings(Embeddings):
         """Load (and on first use convert) the model now."""
         if self.backend == "openvino":
             load_openvino().encode(["warm up"])
+            load_openvino().encode_query("warm up")
         else:
             load_model(self.device)
 
@@ -116,6 +117,8 @@ class MiniLMEmbeddings(Embeddings):
         return [v.tolist() for v in vecs]
 
     def embed_query(self, text: str) -> list[float]:
+        if self.backend == "openvino":
+            return load_openvino().encode_query(text).tolist()
         return self.embed_documents([text])[0]
 
 

@@ -119,16 +119,25 @@ class OpenVINOEncoder:
         self._tok.enable_truncation(MAX_TOKENS)
         self._tok.no_padding()
         self._lock = threading.Lock()
-        self._latency: Any = None
-        self._bulk: Any = None
+        self._models: dict[str, Any] = {}
 
-    def _compiled(self, hint: str) -> Any:
+    def _compiled(self, kind: str) -> Any:
+        """``LATENCY`` (few texts), ``THROUGHPUT`` (many) or ``QUERY`` (one search query, in
+        f32: the query side of retrieval keeps full precision, so rankings match the torch
+        backend's even where documents were embedded in bf16)."""
         with self._lock:
-            attr = "_latency" if hint == "LATENCY" else "_bulk"
-            if getattr(self, attr) is None:
-                setattr(self, attr, self._core.compile_model(
-                    str(self._xml), "CPU", {"PERFORMANCE_HINT": hint}))
-            return getattr(self, attr)
+            if kind not in self._models:
+                config = {"PERFORMANCE_HINT": "LATENCY" if kind == "QUERY" else kind}
+                if kind == "QUERY":
+                    config["INFERENCE_PRECISION_HINT"] = "f32"
+                self._models[kind] = self._core.compile_model(str(self._xml), "CPU", config)
+            return self._models[kind]
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One search query's vector (384 float32), computed in full precision."""
+        req = self._compiled("QUERY").create_infer_request()
+        req.infer(self._tensors(self._tok.encode_batch([text]), [0]))
+        return np.array(req.get_output_tensor(0).data[0], dtype=np.float32)
 
     def _tensors(self, encs: list[Any], rows: Any) -> dict[str, np.ndarray]:
         width = max(len(encs[j].ids) for j in rows)

@@ -189,11 +189,6 @@ def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
         todo.append((art, "updated" if rec is not None else "added"))
     if not todo:
         return None
-    old_ids: dict[str, set[str]] = {a.id: set() for a, _ in todo}
-    got = store.chunks.get(where={"article_id": {"$in": list(old_ids)}}, include=["metadatas"])
-    for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
-        old_ids[str(meta["article_id"])].add(cid)
-
     plans = []
     for art, status in todo:
         chunks = chunk_article(art)
@@ -201,6 +196,19 @@ def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
             failed.append((art.origin or art.id, "article has no text to index"))
             continue
         plans.append((art, status, chunks))
+    # What is stored already: every chunk of an updated article (its stale ones go), and for
+    # a new article the chunks an interrupted run wrote before its commit record (reused, not
+    # re-embedded). The by-id lookup is much cheaper than a metadata filter on a big index.
+    old_ids: dict[str, set[str]] = {a.id: set() for a, _, _ in plans}
+    updated = [a.id for a, status, _ in plans if status == "updated"]
+    if updated:
+        got = store.chunks.get(where={"article_id": {"$in": updated}}, include=["metadatas"])
+        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            old_ids[str(meta["article_id"])].add(cid)
+    fresh = [c.id for _, status, cs in plans if status == "added" for c in cs]
+    if fresh:
+        for cid in store.chunks.get(ids=fresh, include=[])["ids"]:
+            old_ids[cid.rsplit(":", 2)[0]].add(cid)
     new = [c for _, _, cs in plans for c in cs if c.id not in old_ids[c.article_id]]
     vectors = store.embeddings.embed_documents([embedding_text(c) for c in new])
     vec_of = {c.id: v for c, v in zip(new, vectors, strict=True)}

@@ -43,6 +43,10 @@ def test_openvino_converts_once_into_the_cache_and_matches_torch(tmp_path, monke
     assert worst > 0.999, worst
     assert all(abs(sum(x * x for x in v) - 1) < 1e-3 for v in vecs_ov)  # unit length
     assert min(_cos(a, b) for a, b in zip(small_ov, vecs_ov[:3], strict=True)) > 0.9999
+    # queries run in f32: as close to torch as torch is to itself across batch shapes
+    q_ov = ov.embed_query(TEXTS[0])
+    q_pt = E.MiniLMEmbeddings(backend="torch").embed_query(TEXTS[0])
+    assert _cos(q_ov, q_pt) > 0.99999 and _cos(q_ov, q_pt) >= _cos(vecs_ov[0], vecs_pt[0])
 
     # a second process-level load reuses the cached IR instead of converting again
     enc = ob.OpenVINOEncoder(E.model_dir())
