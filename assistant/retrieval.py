@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -27,6 +28,7 @@ from pydantic import ConfigDict
 from index.text import terms
 
 OVERFETCH = 2  # plain-search width, in fetch_k, tried before a filtered search
+EXACT_MAX = 3000  # a filter keeping at most this many passages is searched exactly
 RRF_C = 60
 DAY = 86400
 ENTITY_BOOST = 0.5
@@ -188,6 +190,13 @@ class HybridRetriever(BaseRetriever):
         if where is None:
             return list(vs.similarity_search_by_vector_with_relevance_scores(vector,
                                                                              k=self.fetch_k))
+        if self.keyword is not None:
+            # A narrow filter ("this week"): the few passages it keeps are known from the
+            # keyword index's dates, and exact search over them beats Chroma's metadata filter.
+            allowed = self.keyword.ids_matching(since=filters.since, until=filters.until,
+                                                sources=filters.sources)
+            if len(allowed) <= EXACT_MAX:
+                return self._exact(vector, allowed)
         wide = vs.similarity_search_by_vector_with_relevance_scores(
             vector, k=OVERFETCH * self.fetch_k)
         kept = [(d, s) for d, s in wide if filters.accepts(d.metadata)]
@@ -195,6 +204,20 @@ class HybridRetriever(BaseRetriever):
             return kept[: self.fetch_k]  # enough passed, or this was the whole collection
         return list(vs.similarity_search_by_vector_with_relevance_scores(
             vector, k=self.fetch_k, filter=where))
+
+    def _exact(self, vector: list[float], ids: list[str]) -> list[Any]:
+        """Exact cosine top ``fetch_k`` among ``ids`` (as ``(Document, distance)`` pairs)."""
+        if not ids:
+            return []
+        got = self.store.chunks.get(ids=ids, include=["embeddings"])
+        if not got["ids"]:
+            return []
+        sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vector, np.float32)
+        top = np.argsort(-sims, kind="stable")[: self.fetch_k]
+        chosen = [got["ids"][i] for i in top]
+        rows = self.store.get_chunks(chosen)
+        return [(Document(page_content=rows[cid][0], metadata=rows[cid][1], id=cid),
+                 1.0 - float(sims[i])) for cid, i in zip(chosen, top, strict=True) if cid in rows]
 
     def _diversify(self, ranked: list[str], known: dict[str, Any], k: int) -> list[str]:
         """Top ``k`` with at most ``per_article`` passages of one article, so one long story

@@ -103,6 +103,18 @@ class KeywordIndex:
         return self._pos
 
     # ------------------------------------------------------------ query
+    def ids_matching(self, *, since: int | None = None, until: int | None = None,
+                     sources: tuple[str, ...] = ()) -> list[str]:
+        """Ids of the chunks dated in ``[since, until]`` from ``sources`` (in memory, fast)."""
+        ok = np.ones(len(self.ids), dtype=bool)
+        if since is not None:
+            ok &= self.epochs >= since
+        if until is not None:
+            ok &= self.epochs <= until
+        if sources:
+            ok &= np.isin(self.sources, list(sources))
+        return [self.ids[i] for i in np.flatnonzero(ok)]
+
     def search(self, query: str, k: int, *, since: int | None = None, until: int | None = None,
                sources: tuple[str, ...] = ()) -> list[KeywordHit]:
         q = terms(query)

@@ -34,8 +34,16 @@ def _ids(hits):
     Filters(sources=("Gazette",)),
     Filters(since=1_650_000_000, sources=("Wire",)),
 ])
-def test_fast_path_equals_chroma_filtered_search(dated_store, filters):
-    r = HybridRetriever(store=dated_store, mode="dense", fetch_k=20)
+@pytest.mark.parametrize("exact", [False, True])
+def test_fast_paths_equal_chroma_filtered_search(dated_store, filters, exact, tmp_path,
+                                                 monkeypatch):
+    from assistant import retrieval
+    from index.keyword import refresh
+
+    # with the keyword index, filters keeping <= EXACT_MAX passages are searched exactly
+    keyword = refresh(dated_store, tmp_path / "kw") if exact else None
+    monkeypatch.setattr(retrieval, "EXACT_MAX", 1000 if exact else 0)
+    r = HybridRetriever(store=dated_store, keyword=keyword, mode="dense", fetch_k=20)
     v = dated_store.embeddings.embed_query("harbour crane containers")
     ours = r._dense(v, filters)
     theirs = dated_store.vectorstore.similarity_search_by_vector_with_relevance_scores(
@@ -43,9 +51,9 @@ def test_fast_path_equals_chroma_filtered_search(dated_store, filters):
     # same distances; the passages differ only among exact ties (fake embeddings tie often)
     assert [round(s, 5) for _, s in ours] == [round(s, 5) for _, s in theirs]
     dist = {d.id: round(s, 5) for d, s in [*ours, *theirs]}
+    shared = [dist[i] for i in dist]
     differ = set(_ids(ours)) ^ set(_ids(theirs))
-    tied = {s for _, s in theirs if [round(x, 5) for _, x in theirs].count(round(s, 5)) > 1}
-    assert all(dist[i] in {round(s, 5) for s in tied} for i in differ)
+    assert all(shared.count(dist[i]) > 1 for i in differ)  # each one tied with another
     assert all(filters.accepts(d.metadata) for d, _ in ours)
 
 
