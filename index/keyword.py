@@ -103,9 +103,8 @@ class KeywordIndex:
         return self._pos
 
     # ------------------------------------------------------------ query
-    def ids_matching(self, *, since: int | None = None, until: int | None = None,
-                     sources: tuple[str, ...] = ()) -> list[str]:
-        """Ids of the chunks dated in ``[since, until]`` from ``sources`` (in memory, fast)."""
+    def _mask(self, since: int | None, until: int | None,
+              sources: tuple[str, ...]) -> np.ndarray:
         ok = np.ones(len(self.ids), dtype=bool)
         if since is not None:
             ok &= self.epochs >= since
@@ -113,7 +112,12 @@ class KeywordIndex:
             ok &= self.epochs <= until
         if sources:
             ok &= np.isin(self.sources, list(sources))
-        return [self.ids[i] for i in np.flatnonzero(ok)]
+        return ok
+
+    def ids_matching(self, *, since: int | None = None, until: int | None = None,
+                     sources: tuple[str, ...] = ()) -> list[str]:
+        """Ids of the chunks dated in ``[since, until]`` from ``sources`` (in memory, fast)."""
+        return [self.ids[i] for i in np.flatnonzero(self._mask(since, until, sources))]
 
     def search(self, query: str, k: int, *, since: int | None = None, until: int | None = None,
                sources: tuple[str, ...] = ()) -> list[KeywordHit]:
@@ -122,13 +126,7 @@ class KeywordIndex:
             return []
         mask = None
         if since is not None or until is not None or sources:
-            ok = np.ones(len(self.ids), dtype=bool)
-            if since is not None:
-                ok &= self.epochs >= since
-            if until is not None:
-                ok &= self.epochs <= until
-            if sources:
-                ok &= np.isin(self.sources, list(sources))
+            ok = self._mask(since, until, sources)
             if not ok.any():
                 return []
             mask = ok.astype(np.float32)
