@@ -65,6 +65,7 @@ def answer_type_bonus(question: str, sentence: str) -> float:
 
 
 PAIR_PENALTY = 0.05
+COMMON_SHARE = 0.10  # names in more passages than this need not appear in an answering one
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
 _QWORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Did", "Does",
@@ -93,6 +94,18 @@ def focus_term(question: str) -> str | None:
     return t[0] if t else None
 
 
+def _names_held(required: set[str], held: set[str]) -> bool:
+    """A passage can answer when it holds the question's names; of three or more, one may be
+    missing (a long question names more than any one passage repeats)."""
+    return len(required - held) <= (1 if len(required) >= 3 else 0)
+
+
+def _share(idf: float) -> float:
+    """Roughly the share of passages holding a term, from its BM25 IDF
+    ln(1 + (N - df + .5) / (df + .5))."""
+    return 1.0 / max(math.expm1(idf), 1e-9)
+
+
 def _cos(a: Sequence[float], b: Sequence[float]) -> float:
     return sum(x * y for x, y in zip(a, b, strict=False))
 
@@ -111,6 +124,12 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.candidates = candidates
 
+    def _required(self, question: str, focus: str | None) -> set[str]:
+        """The question's names a passage must contain to answer it. A name in more than
+        COMMON_SHARE of the index's passages ("US" in American news) is context, not subject."""
+        names = entities(focus or question) | entities(question)
+        return {t for t in names if _share(self.idf(t)) <= COMMON_SHARE}
+
     def score(self, question: str, qvec: Sequence[float] | None,
               passages: list[Passage], focus: str | None = None) -> list[Scored]:
         """Candidate spans (a sentence, or two adjacent ones), best first.
@@ -119,14 +138,14 @@ class ExtractiveAnswerer:
         """
         qterms = set(terms(question))
         total = sum(self.idf(t) for t in qterms) or 1.0
-        ents = entities(focus or question) | entities(question)
+        ents = self._required(question, focus)
         head = focus_term(focus or question)
         seen: set[tuple[str, int]] = set()
         sents: list[tuple[Passage, int, int, set[str], int]] = []  # passage, a, b, terms, pos
         n = max(len(passages), 1)
         for p in passages:
             ctx = set(terms(f"{p.title} {p.text}"))
-            if ents - ctx:
+            if not _names_held(ents, ctx):
                 continue  # a named entity of the question is absent: this passage can't answer
             for pos, (a, b) in enumerate(sentence_spans(p.text)):
                 key = (p.article_id, p.start + a)
@@ -184,8 +203,8 @@ class ExtractiveAnswerer:
             return Extracted(REFUSAL, [], False, support)
         # The sentence that holds the short answer phrase leads the cited answer; the best
         # scored sentences follow.
-        gate = entities(focus or question) | entities(question)
-        usable = [p for p in passages if not gate - set(terms(f"{p.title} {p.text}"))]
+        gate = self._required(question, focus)
+        usable = [p for p in passages if _names_held(gate, set(terms(f"{p.title} {p.text}")))]
         hit = short_answer(focus or question, usable, self.embed_texts, self.idf)
         lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
         chosen = [lead]
