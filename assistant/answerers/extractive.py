@@ -17,7 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from assistant.answerers.short import Phrase, is_fragment, short_answer
+from assistant.answerers.short import (
+    DURATION,
+    MONTHS,
+    WEEKDAYS,
+    Phrase,
+    dot,
+    is_fragment,
+    short_answer,
+)
 from assistant.citations import REFUSAL, Citation, citation_from
 from assistant.retrieval import Passage
 from index.chunking import sentence_spans
@@ -25,10 +33,7 @@ from index.text import terms
 
 _NUM = r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
        r"dozens?|hundreds?|thousands?|millions?|billions?)\b"
-_DURATION = r"\b(?:\d+|one|two|three|an?|half)[- ](?:hour|minute|day|week|month|year)s?\b"
-_MONTH = r"\b(?:January|February|March|April|May|June|July|August|September|October|" \
-         r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|" \
-         r"(?:19|20)\d{2})\b"
+_MONTH = rf"\b(?:{MONTHS}|{WEEKDAYS}|(?:19|20)\d{{2}})\b"
 _PLACE = r"\b(?:in|at|near|from|to)\s+(?:the\s+)?[A-Z][a-z]+"
 _PERSON = r"(?:aide|official|minister|leader|president|spokes(?:wo)?man|spokesperson|senator|" \
           r"governor|mayor|judge|ceo|chief|player|actor|actress|singer|candidate|person|man|woman)s?"
@@ -49,7 +54,7 @@ class Scored:
 def answer_type_bonus(question: str, sentence: str) -> float:
     q = question.lower().strip()
     if re.match(r"(how long|for how long)\b", q):
-        return 0.12 if re.search(_DURATION, sentence, re.I) else 0.0
+        return 0.12 if re.search(DURATION, sentence, re.I) else 0.0
     if re.match(r"how (many|much)\b", q):
         return 0.08 if re.search(_NUM, sentence, re.I) else 0.0
     if re.match(r"(when|what (year|date|day|month))\b", q) or " when " in f" {q} ":
@@ -106,10 +111,6 @@ def _share(idf: float) -> float:
     return 1.0 / max(math.expm1(idf), 1e-9)
 
 
-def _cos(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=False))
-
-
 class ExtractiveAnswerer:
     """Pick the sentences that answer the question; refuse when the support is weak."""
 
@@ -130,6 +131,12 @@ class ExtractiveAnswerer:
         names = entities(focus or question) | entities(question)
         return {t for t in names if _share(self.idf(t)) <= COMMON_SHARE}
 
+    def usable(self, question: str, focus: str | None, passages: list[Passage]
+               ) -> list[Passage]:
+        """The passages that can answer: those that hold the question's names."""
+        names = self._required(question, focus)
+        return [p for p in passages if _names_held(names, set(terms(f"{p.title} {p.text}")))]
+
     def score(self, question: str, qvec: Sequence[float] | None,
               passages: list[Passage], focus: str | None = None) -> list[Scored]:
         """Candidate spans (a sentence, or two adjacent ones), best first.
@@ -138,15 +145,11 @@ class ExtractiveAnswerer:
         """
         qterms = set(terms(question))
         total = sum(self.idf(t) for t in qterms) or 1.0
-        ents = self._required(question, focus)
         head = focus_term(focus or question)
         seen: set[tuple[str, int]] = set()
         sents: list[tuple[Passage, int, int, set[str], int]] = []  # passage, a, b, terms, pos
         n = max(len(passages), 1)
-        for p in passages:
-            ctx = set(terms(f"{p.title} {p.text}"))
-            if not _names_held(ents, ctx):
-                continue  # a named entity of the question is absent: this passage can't answer
+        for p in self.usable(question, focus, passages):
             for pos, (a, b) in enumerate(sentence_spans(p.text)):
                 key = (p.article_id, p.start + a)
                 if key in seen or is_fragment(p.text[a:b]):
@@ -165,7 +168,7 @@ class ExtractiveAnswerer:
         dense: dict[int, float] = {i: 0.0 for i in ranked}
         if self.embed_texts is not None and qvec is not None:
             vecs = self.embed_texts([sents[i][0].text[sents[i][1]:sents[i][2]] for i in ranked])
-            dense = {i: _cos(qvec, v) for i, v in zip(ranked, vecs, strict=True)}
+            dense = {i: dot(qvec, v) for i, v in zip(ranked, vecs, strict=True)}
         cue = focus or question
         out = []
         for i in ranked:
@@ -203,8 +206,7 @@ class ExtractiveAnswerer:
             return Extracted(REFUSAL, [], False, support)
         # The sentence that holds the short answer phrase leads the cited answer; the best
         # scored sentences follow.
-        gate = self._required(question, focus)
-        usable = [p for p in passages if _names_held(gate, set(terms(f"{p.title} {p.text}")))]
+        usable = self.usable(question, focus, passages)
         hit = short_answer(focus or question, usable, self.embed_texts, self.idf)
         lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
         chosen = [lead]
@@ -214,9 +216,8 @@ class ExtractiveAnswerer:
             if s is not lead and s.score >= max(self.min_support, 0.85 * scored[0].score) \
                     and not _overlaps(s, chosen):
                 chosen.append(s)
-        best = lead
         # read in article order when both come from one article
-        chosen.sort(key=lambda s: (s.passage.article_id != best.passage.article_id,
+        chosen.sort(key=lambda s: (s.passage.article_id != lead.passage.article_id,
                                    s.passage.article_id, s.passage.start + s.start))
         parts, cites = [], []
         for i, s in enumerate(chosen, 1):

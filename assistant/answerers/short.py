@@ -49,8 +49,12 @@ _NUM_Q = re.compile(r"\bhow (?:much|many|old|long|far|high|big|tall|large|often|
                     re.I)
 _YESNO_Q = re.compile(r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
                       r"should)\b", re.I)
-_DURATION = r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|an?|half)[- ]" \
-            r"(?:hour|minute|day|week|month|year)s?\b"
+# shared with the extractive answerer's answer-type cue
+DURATION = r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|an?|half)[- ]" \
+           r"(?:hour|minute|day|week|month|year)s?\b"
+MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|" \
+         r"December)"
+WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|month|day|date|time)\b|\bhow soon\b", re.I)
 _AUX = r"(?:is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|might|may)"
 _HEAD_STOP = re.compile(_AUX + r"$|(?:to|of|in|on|at|for|from|by|that|this|recently|soon|"
@@ -62,18 +66,15 @@ _PCT = r"\d+(?:\.\d+)?\s?(?:%|percent\b|per cent\b)"
 _NUMBER = r"\b\d[\d,]*(?:\.\d+)?(?:\s(?:million|billion|trillion|thousand|hundred)\b)?" \
           r"|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|" \
           r"thirty|forty|fifty|hundreds|thousands|millions|dozens)\b"
-_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|" \
-          r"December)"
-_TIME = rf"\b{_MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(?:19|20)\d{{2}})?|" \
+_TIME = rf"\b{MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(?:19|20)\d{{2}})?|" \
         r"\b(?:next|this|last)\s+(?:week|month|year|spring|summer|fall|autumn|winter)\b|" \
         r"\b(?:in|within)\s+(?:a few|several|two|three|\d+)\s+(?:days|weeks|months|years)\b|" \
-        r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b|\b(?:19|20)\d{2}\b"
+        rf"\b{WEEKDAYS}\b|\b(?:19|20)\d{{2}}\b"
 _QUOTED = r"[“\"]([^”\"]{2,60})[”\"]"
 _POSSESSIVE = re.compile(r"[’']s$")
 _VERBISH = re.compile(r"(?:ed|ly)$")  # past tenses and adverbs answer no which-question
-_NOT_NAMES = {w.lower() for w in re.findall(r"[A-Za-z]+", _MONTHS)} | {
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "five",
-    "four", "six", "seven", "eight", "nine", "ten", "one", "two", "three"}
+_NOT_NAMES = {w.lower() for w in re.findall(r"[A-Za-z]+", MONTHS + WEEKDAYS)} | {
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
 _TOKEN = re.compile(r"[A-Za-z0-9][\w.&'’-]*[\w]|[A-Za-z0-9]|&")
 
 KIND_BONUS = {"quoted": 0.3, "name": 0.3, "number": 0.0, "time": 0.0, "duration": 0.0,
@@ -155,7 +156,7 @@ def candidates(sentence: str, index: int) -> list[Candidate]:
             add(m.start(), m.end(), "number")
     for m in re.finditer(_TIME, sentence):
         add(m.start(), m.end(), "time")
-    for m in re.finditer(_DURATION, sentence, re.I):
+    for m in re.finditer(DURATION, sentence, re.I):
         add(m.start(), m.end(), "duration")
 
     toks = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
@@ -266,7 +267,7 @@ def short_answer(question: str, passages: Sequence[Any],
         svecs = embed([question] + [sents[i].text(passages) for i in top])
         qv, svecs = svecs[0], svecs[1:]
         for i, v in zip(top, svecs, strict=True):
-            sents[i].dense = max(_dot(qv, v), 0.0)
+            sents[i].dense = max(dot(qv, v), 0.0)
 
     sources = {" ".join(terms(p.source)) for p in passages if p.source}
     bag = [f" {' '.join(terms(f'{p.title} {p.text}'))} " for p in passages]
@@ -348,7 +349,8 @@ def is_fragment(span: str) -> bool:
     return len(s.split()) < 8 and not re.search(r"[.!?][\"'”’)]*$", s)
 
 
-def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+def dot(a: Sequence[float], b: Sequence[float]) -> float:
+    """Dot product (cosine, for the unit vectors embedders return)."""
     return sum(x * y for x, y in zip(a, b, strict=False))
 
 

