@@ -171,7 +171,7 @@ class Assistant:
         return q
 
     def _filters(self, question: str, since: Any, until: Any, source: Any,
-                 today: date | None) -> Filters:
+                 today: date | None, exclude: Sequence[str] = ()) -> Filters:
         s, u = parse_day(since, "--since"), parse_day(until, "--until")
         if s is None and u is None:
             rng = dates.parse_range(question, today)
@@ -179,14 +179,15 @@ class Assistant:
                 s, u = rng
         sources = (source,) if isinstance(source, str) and source else tuple(source or ())
         return Filters(since=_epoch(s) if s else None, until=_epoch(u) if u else None,
-                       sources=sources)
+                       sources=sources, exclude=frozenset(exclude))
 
     def retrieve(self, question: str, *, k: int | None = None, mode: str = "hybrid",
                  since: Any = None, until: Any = None, source: Any = None,
-                 today: date | None = None) -> list[Passage]:
-        """Ranked passages for ``question`` (what the answer will rest on)."""
+                 today: date | None = None, exclude: Sequence[str] = ()) -> list[Passage]:
+        """Ranked passages for ``question`` (what the answer will rest on); ``exclude`` names
+        articles to leave out (the hard-negative evaluation hides the gold ones)."""
         q = self._check(question)
-        filters = self._filters(q, since, until, source, today)
+        filters = self._filters(q, since, until, source, today, exclude)
         r = self.retriever(mode=mode, k=k, filters=filters, today=today)
         vector = self._vectors.one(q) if mode != "bm25" else None
         found = r.search(q, vector=vector)
@@ -211,8 +212,8 @@ class Assistant:
 
     def stream(self, question: str, *, history: Sequence[Any] = (), k: int | None = None,
                since: Any = None, until: Any = None, source: Any = None,
-               answerer: str | None = None, today: date | None = None
-               ) -> Iterator[str | Answer]:
+               answerer: str | None = None, today: date | None = None,
+               exclude: Sequence[str] = ()) -> Iterator[str | Answer]:
         """Yield text pieces of the answer as they are produced, then the final ``Answer``."""
         t0 = time.perf_counter()
         q = self._check(question)
@@ -221,7 +222,7 @@ class Assistant:
             raise BackendError(f"unknown answerer {name!r}; choose one of {', '.join(ANSWERERS)}")
         standalone = conversation.standalone(history, q)
         passages = self.retrieve(standalone, k=k, since=since, until=until, source=source,
-                                 today=today)
+                                 today=today, exclude=exclude)
         qvec = self._vectors.one(standalone)
         ex = ExtractiveAnswerer(self._vectors.many, self._idf,
                                 min_support=self.settings.min_support)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from typing import Any
@@ -26,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdesk", description="Ask questions about news articles; every answer cites "
         "the passages it rests on.")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log details (causes of skipped inputs, degraded paths)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add articles (files, folders, JSONL, feeds, URLs)")
@@ -130,9 +133,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from index.errors import StoreError
     from index.stats import index_stats
 
     settings = _settings(args)
+    if not settings.chroma_url and not settings.index_dir.is_dir():
+        raise StoreError(f"no index at {settings.index_dir}; create one with "
+                         f"`newsdesk ingest PATH --index {settings.index_dir}`")
     store = _store(settings)
     if args.index_command == "stats":
         st = index_stats(store)
@@ -232,6 +239,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
                              sizes=[int(s) for s in args.sizes.split(",") if s])
 
 
+_OURS = ("index", "assistant", "ui")
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Our warnings on stderr (``-v``: our debug records too, with causes). Libraries' own log
+    records (trafilatura complaining about a page we already report in one line) are shown only
+    with ``-v``: a bad input gets exactly one line."""
+    root = logging.getLogger()
+    if any(getattr(h, "_newsdesk", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler._newsdesk = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("newsdesk: %(levelname)s: %(name)s: %(message)s"))
+    if not verbose:
+        handler.addFilter(lambda r: r.name.split(".")[0] in _OURS)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    for name in _OURS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "ask": cmd_ask, "chat": cmd_chat,
             "eval": cmd_eval, "bench": cmd_bench}
 
@@ -242,8 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     parser = build_parser()
     args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
     try:
         return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        # the reader went away (`newsdesk index list | head`): not an error worth a traceback;
+        # point stdout at devnull so the interpreter's final flush cannot raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except ConfigError as exc:
         print(f"newsdesk: error: {exc}", file=sys.stderr)
         return 2

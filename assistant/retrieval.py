@@ -42,11 +42,13 @@ def entity_terms(question: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Filters:
-    """Optional restrictions: inclusive epoch-second date bounds and allowed sources."""
+    """Optional restrictions: inclusive epoch-second date bounds, allowed sources, and
+    articles to leave out (``exclude``: what ``newsdesk eval --hide-gold`` hides)."""
 
     since: int | None = None
     until: int | None = None
     sources: tuple[str, ...] = ()
+    exclude: frozenset[str] = frozenset()
 
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
@@ -56,12 +58,15 @@ class Filters:
             clauses.append({"date_epoch": {"$lte": self.until}})
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
+        if self.exclude:
+            clauses.append({"article_id": {"$nin": sorted(self.exclude)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def __bool__(self) -> bool:
-        return self.since is not None or self.until is not None or bool(self.sources)
+        return self.since is not None or self.until is not None or bool(self.sources) or \
+            bool(self.exclude)
 
     def accepts(self, meta: dict[str, Any]) -> bool:
         """Whether a chunk with metadata ``meta`` passes (the same test as ``chroma_where``)."""
@@ -69,6 +74,8 @@ class Filters:
         if self.since is not None and not (isinstance(epoch, int) and epoch >= self.since):
             return False
         if self.until is not None and not (isinstance(epoch, int) and epoch <= self.until):
+            return False
+        if self.exclude and meta.get("article_id") in self.exclude:
             return False
         return not self.sources or meta.get("source") in self.sources
 
@@ -145,7 +152,7 @@ class HybridRetriever(BaseRetriever):
         if self.mode in ("hybrid", "bm25") and self.keyword is not None:
             kw = [(h.chunk_id, h.score) for h in self.keyword.search(
                 query, self.fetch_k, since=filters.since, until=filters.until,
-                sources=filters.sources)]
+                sources=filters.sources, exclude=filters.exclude)]
         fused = self._fuse(dense, kw)
         if self.recency_weight and self.today is not None:
             self._recency(fused, dense)
@@ -194,7 +201,8 @@ class HybridRetriever(BaseRetriever):
             # A narrow filter ("this week"): the few passages it keeps are known from the
             # keyword index's dates, and exact search over them beats Chroma's metadata filter.
             allowed = self.keyword.ids_matching(since=filters.since, until=filters.until,
-                                                sources=filters.sources)
+                                                sources=filters.sources,
+                                                exclude=filters.exclude)
             if len(allowed) <= EXACT_MAX:
                 return self._exact(vector, allowed)
         wide = vs.similarity_search_by_vector_with_relevance_scores(

@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 
 from index.errors import LoadError
 
+MAX_TITLE = 1000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%d %b %Y")
 
 
@@ -76,12 +78,29 @@ class Article:
     url: str = ""
     authors: tuple[str, ...] = ()
     origin: str = ""  # the file/URL it was loaded from (for reports, not identity)
+    # What the article *is* (``file:<absolute path>``, ``id:<explicit id>``, ``url:<url or
+    # guid>``): the same key replaces, a different key never does (see index.pipeline).
+    source_key: str = ""
 
     def __post_init__(self) -> None:
+        where = self.origin or self.id or "article"
         if not self.id or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}", self.id):
-            raise LoadError(self.origin or "article", f"invalid article id {self.id!r}")
+            raise LoadError(where, f"invalid article id {self.id!r}")
         if not self.body.strip():
-            raise LoadError(self.origin or self.id, "article has no body text")
+            raise LoadError(where, "article has no body text")
+        for name, value, limit in (("title", self.title, MAX_TITLE), ("source", self.source, 300),
+                                   ("url", self.url, 2048)):
+            if len(value) > limit:
+                raise LoadError(where, f"{name} is {len(value):,} characters (the limit is "
+                                f"{limit:,}); is the metadata right?")
+        if len(self.authors) > 100 or any(len(a) > 300 for a in self.authors):
+            raise LoadError(where, "authors list is too long (at most 100 names of 300 "
+                            "characters)")
+        for name, value in (("body", self.body), ("title", self.title), ("source", self.source),
+                            ("url", self.url), *(("authors", a) for a in self.authors)):
+            if _SURROGATE.search(value):
+                raise LoadError(where, f"{name} holds an unpaired UTF-16 surrogate (e.g. a "
+                                "'\\ud800' escape), which is not text; fix the source")
 
     @property
     def fingerprint(self) -> str:

@@ -4,6 +4,8 @@ One root, a few branches; every message says what went wrong *and* what to do::
 
     NewsdeskError
     ├── LoadError            an input could not be read as an article (names the file and reason)
+    │   └── LoadWarning      stored (or skipped on purpose) but worth a line: a guessed encoding,
+    │                        a renamed id, a file of a type that is not an article
     ├── StoreError           the vector store / keyword index is missing, damaged or unreachable
     │   └── EmptyIndexError  the index holds no articles yet
     ├── ConfigError          a setting or flag has an invalid value
@@ -29,6 +31,10 @@ class LoadError(NewsdeskError):
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+
+
+class LoadWarning(LoadError):
+    """Not a failure: the input was stored (or deliberately skipped), with something to say."""
 
 
 class StoreError(NewsdeskError):

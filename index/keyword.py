@@ -103,9 +103,21 @@ class KeywordIndex:
         return self._pos
 
     # ------------------------------------------------------------ query
+    def _article_positions(self) -> dict[str, list[int]]:
+        if getattr(self, "_apos", None) is None:
+            apos: dict[str, list[int]] = {}
+            for i, cid in enumerate(self.ids):
+                apos.setdefault(cid.rsplit(":", 2)[0], []).append(i)
+            self._apos = apos
+        return self._apos
+
     def _mask(self, since: int | None, until: int | None,
-              sources: tuple[str, ...]) -> np.ndarray:
+              sources: tuple[str, ...], exclude: frozenset[str] = frozenset()) -> np.ndarray:
         ok = np.ones(len(self.ids), dtype=bool)
+        if exclude:
+            apos = self._article_positions()
+            for aid in exclude:
+                ok[apos.get(aid, [])] = False
         if since is not None:
             ok &= self.epochs >= since
         if until is not None:
@@ -115,18 +127,21 @@ class KeywordIndex:
         return ok
 
     def ids_matching(self, *, since: int | None = None, until: int | None = None,
-                     sources: tuple[str, ...] = ()) -> list[str]:
-        """Ids of the chunks dated in ``[since, until]`` from ``sources`` (in memory, fast)."""
-        return [self.ids[i] for i in np.flatnonzero(self._mask(since, until, sources))]
+                     sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
+                     ) -> list[str]:
+        """Ids of the chunks dated in ``[since, until]`` from ``sources``, not of the articles in
+        ``exclude`` (in memory, fast)."""
+        return [self.ids[i] for i in np.flatnonzero(self._mask(since, until, sources, exclude))]
 
     def search(self, query: str, k: int, *, since: int | None = None, until: int | None = None,
-               sources: tuple[str, ...] = ()) -> list[KeywordHit]:
+               sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
+               ) -> list[KeywordHit]:
         q = terms(query)
         if not q or not self.ids:
             return []
         mask = None
-        if since is not None or until is not None or sources:
-            ok = self._mask(since, until, sources)
+        if since is not None or until is not None or sources or exclude:
+            ok = self._mask(since, until, sources, exclude)
             if not ok.any():
                 return []
             mask = ok.astype(np.float32)

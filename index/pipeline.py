@@ -9,21 +9,25 @@ articles whose commit record is missing or stale.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from index.articles import Article, Chunk
 from index.chunking import chunk_article, embedding_text
-from index.errors import LoadError, NewsdeskError, StoreError
+from index.errors import LoadError, LoadWarning, NewsdeskError, StoreError
 from index.loaders import iter_articles
 from index.store import NewsStore, mean_vector
 
 BATCH_ARTICLES = 64
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,6 @@ class IngestReport:
     articles_total: int = 0
     seconds: float = 0.0
     interrupted: bool = False
-    article_ids: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def chunks_per_second(self) -> float:
@@ -67,8 +70,17 @@ class IngestReport:
         }
 
 
-def _is_warning(err: LoadError) -> bool:
-    return err.reason.startswith("not valid UTF-8; decoded as")
+def renamed_id(article_id: str, source_key: str) -> str:
+    """The id an article gets when another source already holds ``article_id``."""
+    suffix = hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:8]
+    return f"{article_id[:190]}-{suffix}"
+
+
+def _rename(art: Article, holder: str) -> tuple[Article, tuple[str, str]]:
+    new = dataclasses.replace(art, id=renamed_id(art.id, art.source_key))
+    where = art.origin or art.source_key
+    return new, (where, f"id {art.id!r} already belongs to {holder}; stored as {new.id!r} "
+                        "(nothing was replaced)")
 
 
 def ingest(
@@ -77,7 +89,7 @@ def ingest(
     *,
     keyword_dir: Path | None = None,
     progress: bool | None = None,
-    on_article: Callable[[str, str], None] | None = None,
+    on_article: Callable[[Article, str], None] | None = None,
 ) -> IngestReport:
     """Ingest paths/URLs (or already-loaded articles) into ``store``.
 
@@ -96,15 +108,23 @@ def ingest(
     warnings: list[tuple[str, str]] = []
     articles: list[Article] = []
     first_seen: dict[str, str] = {}
+    keys: dict[str, str] = {}  # article id -> source key, in this run
+    renames: dict[str, tuple[str, str]] = {}  # new id -> its warning, said unless already stored
     for it in loaded:
         if isinstance(it, LoadError):
-            (warnings if _is_warning(it) else failed).append((it.source, it.reason))
-        elif it.id in first_seen:
+            (warnings if isinstance(it, LoadWarning) else failed).append((it.source, it.reason))
+            continue
+        if it.id in first_seen and keys[it.id] != it.source_key:
+            # another source with the same readable id (day1/index.txt, day2/index.txt)
+            it, note = _rename(it, first_seen[it.id])
+            renames[it.id] = note
+        if it.id in first_seen:
             failed.append((it.origin, f"duplicate article id {it.id!r} (already loaded from "
                                       f"{first_seen[it.id]}); skipped"))
-        else:
-            first_seen[it.id] = it.origin
-            articles.append(it)
+            continue
+        first_seen[it.id] = it.origin
+        keys[it.id] = it.source_key
+        articles.append(it)
 
     counts = {"added": 0, "updated": 0, "unchanged": 0, "written": 0}
     bar = _progress(len(articles), progress)
@@ -116,7 +136,7 @@ def ingest(
     try:
         for i in range(0, len(articles), BATCH_ARTICLES):
             part = articles[i:i + BATCH_ARTICLES]
-            plan = _prepare(part, store, counts, failed, on_article)
+            plan = _prepare(part, store, counts, failed, warnings, on_article, renames)
             if pending is not None:
                 pending.result()
             pending = writer.submit(_write, plan, store, counts, on_article) if plan else None
@@ -137,7 +157,7 @@ def ingest(
             f"the index at {store.location} failed during ingest after {done} of "
             f"{len(articles)} articles ({exc.__class__.__name__}: {str(exc)[:200]}); what was "
             "committed is kept: fix the store and run the same command again to finish"
-        ) from None
+        ) from exc
     finally:
         writer.shutdown(wait=True)
         if bar is not None:
@@ -151,7 +171,6 @@ def ingest(
         failed=tuple(failed), warnings=tuple(warnings), chunks_written=counts["written"],
         chunks_total=store.count_chunks(), articles_total=store.count_articles(),
         seconds=time.perf_counter() - t0, interrupted=interrupted,
-        article_ids=tuple(a.id for a in articles),
     )
 
 
@@ -173,25 +192,58 @@ class _Plan:
         return bool(self.items)
 
 
-def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
-             failed: list[tuple[str, str]],
-             on_article: Callable[[str, str], None] | None) -> _Plan | None:
-    """Diff ``batch`` against the store, chunk it and embed only the passages not stored."""
+def _claim_ids(batch: list[Article], store: NewsStore, warnings: list[tuple[str, str]],
+               renames: dict[str, tuple[str, str]]) -> tuple[list[Article], dict[str, Any]]:
+    """Give every article of ``batch`` an id no *other* source holds in the store.
+
+    The same source identity (or identical content) may replace or match a stored article;
+    a different source with the same readable id gets ``id-<hash of its source>`` and a
+    warning. Records written before source keys existed keep the old rule (replace)."""
     records = store.article_records([a.id for a in batch])
+    out: list[Article] = []
+    notes = {a.id: renames[a.id] for a in batch if a.id in renames}  # renamed in this run
+    for art in batch:
+        rec = records.get(art.id)
+        if rec is not None and rec.source_key and art.source_key and \
+                rec.source_key != art.source_key and rec.fingerprint != art.fingerprint:
+            art, notes[art.id] = _rename(art, rec.source_key.partition(":")[2] or rec.source_key)
+        out.append(art)
+    moved = [i for i in notes if i not in records]
+    if moved:
+        records.update(store.article_records(moved))
+    for new_id, note in notes.items():
+        rec = records.get(new_id)
+        if rec is None or rec.source_key != next(a.source_key for a in out if a.id == new_id):
+            warnings.append(note)  # said once: when the article first takes its new id
+    return out, records
+
+
+def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
+             failed: list[tuple[str, str]], warnings: list[tuple[str, str]],
+             on_article: Callable[[Article, str], None] | None,
+             renames: dict[str, tuple[str, str]]) -> _Plan | None:
+    """Diff ``batch`` against the store, chunk it and embed only the passages not stored."""
+    batch, records = _claim_ids(batch, store, warnings, renames)
     todo = []
     for art in batch:
         rec = records.get(art.id)
         if rec is not None and rec.fingerprint == art.fingerprint:
             counts["unchanged"] += 1
             if on_article:
-                on_article(art.id, "unchanged")
+                on_article(art, "unchanged")
             continue
         todo.append((art, "updated" if rec is not None else "added"))
     if not todo:
         return None
     plans = []
     for art, status in todo:
-        chunks = chunk_article(art)
+        try:
+            chunks = chunk_article(art)
+        except Exception as exc:  # one article that cannot be chunked never costs the batch
+            log.debug("chunking failed for %s", art.origin or art.id, exc_info=True)
+            failed.append((art.origin or art.id, f"could not be split into passages "
+                                                 f"({exc.__class__.__name__})"))
+            continue
         if not chunks:
             failed.append((art.origin or art.id, "article has no text to index"))
             continue
@@ -210,8 +262,13 @@ def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
         for cid in store.chunks.get(ids=fresh, include=[])["ids"]:
             old_ids[cid.rsplit(":", 2)[0]].add(cid)
     new = [c for _, _, cs in plans for c in cs if c.id not in old_ids[c.article_id]]
-    vectors = store.embeddings.embed_documents([embedding_text(c) for c in new])
-    vec_of = {c.id: v for c, v in zip(new, vectors, strict=True)}
+    vec_of = _embed(new, store, plans, failed)
+    if len(vec_of) < len(new):  # some article could not be embedded: drop it whole
+        bad = {c.article_id for c in new if c.id not in vec_of}
+        plans = [p for p in plans if p[0].id not in bad]
+        new = [c for c in new if c.article_id not in bad]
+        if not plans:
+            return None
     reused = [c.id for _, _, cs in plans for c in cs if c.id not in vec_of]
     if reused:
         got = store.chunks.get(ids=reused, include=["embeddings"])
@@ -220,8 +277,33 @@ def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
     return _Plan(plans, new, vec_of, stale)
 
 
+def _embed(new: list[Chunk], store: NewsStore, plans: list[tuple[Article, str, list[Chunk]]],
+           failed: list[tuple[str, str]]) -> dict[str, list[float]]:
+    """Vectors for ``new``; if the batch fails, article by article, so one article the model
+    cannot take fails alone."""
+    try:
+        vectors = store.embeddings.embed_documents([embedding_text(c) for c in new])
+        return {c.id: v for c, v in zip(new, vectors, strict=True)}
+    except Exception as exc:
+        log.warning("embedding a batch failed (%s); retrying article by article",
+                    exc.__class__.__name__)
+        log.debug("cause", exc_info=True)
+    vec_of: dict[str, list[float]] = {}
+    for art, _status, _chunks in plans:
+        mine = [c for c in new if c.article_id == art.id]
+        try:
+            vectors = store.embeddings.embed_documents([embedding_text(c) for c in mine])
+        except Exception as exc:
+            log.debug("embedding failed for %s", art.origin or art.id, exc_info=True)
+            failed.append((art.origin or art.id, f"could not be embedded "
+                                                 f"({exc.__class__.__name__})"))
+            continue
+        vec_of.update({c.id: v for c, v in zip(mine, vectors, strict=True)})
+    return vec_of
+
+
 def _write(plan: _Plan, store: NewsStore, counts: dict[str, int],
-           on_article: Callable[[str, str], None] | None) -> None:
+           on_article: Callable[[Article, str], None] | None) -> None:
     """Write a prepared batch: new chunks, then stale deletions, then the commit records."""
     new, vec_of = plan.new, plan.vec_of
     store.write_chunks(
@@ -235,12 +317,13 @@ def _write(plan: _Plan, store: NewsStore, counts: dict[str, int],
                 if k not in ("chunk_index", "start", "end")}
         meta["n_chunks"] = len(chunks)
         meta["origin"] = art.origin[:500]
+        meta["source_key"] = art.source_key[:1000]
         commits.append((art.id, mean_vector([vec_of[c.id] for c in chunks]), meta))
     store.commit_articles(commits)
     for art, status, _chunks in plan.items:
         counts[status] += 1
         if on_article:
-            on_article(art.id, status)
+            on_article(art, status)
     counts["written"] += len(new)
 
 

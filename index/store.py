@@ -80,6 +80,7 @@ class ArticleRecord:
     title: str
     date: str
     source: str
+    source_key: str = ""  # the source's identity ("" for records written before it existed)
 
 
 class NewsStore:
@@ -212,6 +213,7 @@ def _record(i: str, m: dict[str, Any] | None) -> ArticleRecord:
     return ArticleRecord(
         id=i, fingerprint=str(m.get("article_hash", "")), n_chunks=int(m.get("n_chunks", 0)),
         title=str(m.get("title", "")), date=str(m.get("date", "")), source=str(m.get("source", "")),
+        source_key=str(m.get("source_key", "")),
     )
 
 

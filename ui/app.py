@@ -6,8 +6,11 @@ Binds 127.0.0.1 unless told otherwise; any other address needs ``--auth`` (or ``
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +22,7 @@ from index.errors import ConfigError
 from ui import render
 
 MAX_UPLOAD_MB = int(os.environ.get("NEWSDESK_MAX_UPLOAD_MB", "20"))
+MAX_K = 50
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json", ".xml",
                 ".rss", ".atom"]
 
@@ -89,9 +93,10 @@ class ChatBackend:
                 k: int = 5, history: list[list[str]] | None = None) -> dict[str, Any]:
         """Structured answer for API clients: text, answered, citations (and more)."""
         try:
+            kk = _valid_k(k)
             ans = self.assistant.ask(question, history=[tuple(t) for t in history or []],
                                      since=since or None, until=until or None,
-                                     source=source or None, k=int(k))
+                                     source=source or None, k=kk)
         except NewsdeskError as exc:
             return {"error": str(exc), "text": "", "answered": False, "citations": []}
         d = ans.to_dict()
@@ -102,58 +107,94 @@ class ChatBackend:
 
     # ---------------------------------------------------------------- upload
     def upload(self, files: list[str] | None, progress: Any = None) -> tuple[str, str, Any]:
+        """Ingest uploaded files: one result row per file (or per article/record inside it),
+        good and bad; the good ones are stored whatever the bad ones do. Gradio's temporary
+        copies are deleted once read."""
         from index.loaders import load_bytes
-        from index.pipeline import ingest
 
         if not files:
             return render.upload_html([("–", "error", "choose one or more files first")]), \
                 self.stats_md(), None
         rows: list[tuple[str, str, str]] = []
         items: list[Any] = []
-        owner: dict[str, str] = {}
         for f in files:
             path = Path(f)
             name = path.name
             try:
-                size = path.stat().st_size
-                if size > MAX_UPLOAD_MB * 1_000_000:
-                    rows.append((name, "error", f"{size / 1e6:.1f} MB is over the "
-                                 f"{MAX_UPLOAD_MB} MB upload limit"))
-                    continue
-                for it in load_bytes(path.read_bytes(), name=name, origin=name):
-                    items.append(it)
-                    if hasattr(it, "id"):
-                        owner[it.id] = name
+                data = _read_upload(path)
             except NewsdeskError as exc:
                 rows.append((name, "error", getattr(exc, "reason", str(exc))))
-            except OSError as exc:
-                rows.append((name, "error", f"cannot read upload ({exc.strerror})"))
-        status: dict[str, str] = {}
+                continue
+            finally:
+                _discard_upload(path)
+            items.extend(load_bytes(data, name=name, origin=name))
         if items:
-            with self._ingest_lock:
-                self._ingesting.set()
-                try:
-                    if progress is not None:
-                        progress(0.1, desc="indexing")
-                    report = ingest(items, self.assistant.store,
-                                    keyword_dir=self.assistant.settings.keyword_dir,
-                                    progress=False,
-                                    on_article=lambda aid, st: status.__setitem__(aid, st))
-                    self.assistant.refresh()
-                finally:
-                    self._ingesting.clear()
-            for aid, st in status.items():
-                rows.append((owner.get(aid, aid), st, aid))
-            for src, reason in report.failed + report.warnings:
-                rows.append((src, "error" if (src, reason) in report.failed else "warning",
-                             reason))
+            rows.extend(self._ingest_rows(items, progress))
         return render.upload_html(rows), self.stats_md(), None
+
+    def _ingest_rows(self, items: list[Any], progress: Any) -> list[tuple[str, str, str]]:
+        from index.pipeline import ingest
+
+        rows: list[tuple[str, str, str]] = []
+        with self._ingest_lock:
+            self._ingesting.set()
+            try:
+                if progress is not None:
+                    progress(0.1, desc="indexing")
+                report = ingest(items, self.assistant.store,
+                                keyword_dir=self.assistant.settings.keyword_dir, progress=False,
+                                on_article=lambda art, st: rows.append((art.origin, st, art.id)))
+                self.assistant.refresh()
+            except NewsdeskError as exc:  # the store failed: say so on every unfinished file
+                done = {r[0] for r in rows}
+                names = [getattr(it, "origin", "") or getattr(it, "source", "?") for it in items]
+                rows.extend((n, "error", str(exc)) for n in dict.fromkeys(names) if n not in done)
+                return rows
+            finally:
+                self._ingesting.clear()
+        rows.extend((src, "error", reason) for src, reason in report.failed)
+        rows.extend((src, "warning", reason) for src, reason in report.warnings)
+        return rows
 
     def stats_md(self) -> str:
         try:
             return render.stats_markdown(self.assistant.stats())
         except NewsdeskError as exc:
             return f"Index unavailable: {exc}"
+
+
+def _valid_k(k: Any) -> int:
+    """``k`` from an API caller, validated like the CLI's ``--k``."""
+    try:
+        f = float(k)
+        ok = f.is_integer() and 1 <= f <= MAX_K and not isinstance(k, bool)
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise ConfigError(f"k must be a whole number between 1 and {MAX_K}, got {k!r}")
+    return int(f)
+
+
+def _read_upload(path: Path) -> bytes:
+    """The bytes of one uploaded file (a regular file, within the upload limit)."""
+    from index.loaders.common import open_regular, read_capped
+
+    try:
+        with open_regular(path, path.name) as fh:
+            return read_capped(fh, MAX_UPLOAD_MB * 1_000_000, path.name)
+    except OSError as exc:
+        from index.errors import LoadError
+
+        raise LoadError(path.name, f"cannot read upload ({exc.strerror or exc})") from exc
+
+
+def _discard_upload(path: Path) -> None:
+    """Delete Gradio's temporary copy of an upload (and its folder, when that is now empty)."""
+    try:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+    except OSError:
+        pass  # not empty (another upload of the same name) or already gone: nothing to keep
 
 
 def build_app(assistant: Any) -> Any:
@@ -220,7 +261,12 @@ def launch(settings: Any, *, host: str = "127.0.0.1", port: int = 7860,
     """Serve the chat. Returns ``(app, local_url)`` when ``block`` is False."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # Uploads land in a folder of this server's own, removed when it stops.
+    upload_dir = tempfile.mkdtemp(prefix="newsdesk-uploads-")
+    os.environ["GRADIO_TEMP_DIR"] = upload_dir
+    atexit.register(shutil.rmtree, upload_dir, True)
     from assistant.assistant import Assistant
+    from ui.security import middleware
 
     assistant = Assistant(settings=settings)
     assistant.warm()
@@ -230,6 +276,7 @@ def launch(settings: Any, *, host: str = "127.0.0.1", port: int = 7860,
         server_name=host, server_port=port, auth=creds, prevent_thread_lock=True,
         show_error=False, max_file_size=f"{MAX_UPLOAD_MB}mb", allowed_paths=[], css=render.CSS,
         js=render.JS, footer_links=["api"], quiet=True, ssr_mode=False,
+        app_kwargs={"middleware": middleware()}, theme=_offline_theme(),
     )
     print(f"Newsdesk chat ready at {url} (index: {settings.location})", flush=True)
     if not block:
@@ -238,4 +285,15 @@ def launch(settings: Any, *, host: str = "127.0.0.1", port: int = 7860,
         demo.block_thread()
     except KeyboardInterrupt:
         demo.close()
+    finally:
+        shutil.rmtree(upload_dir, ignore_errors=True)
     return demo, url
+
+
+def _offline_theme() -> Any:
+    """Gradio's default look with system fonts: its default pulls fonts from a web font host."""
+    import gradio as gr
+
+    sans = ["ui-sans-serif", "system-ui", "sans-serif"]
+    mono = ["ui-monospace", "Consolas", "monospace"]
+    return gr.themes.Default(font=sans, font_mono=mono)

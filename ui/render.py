@@ -10,20 +10,34 @@ from typing import Any
 from assistant.citations import Answer, Citation
 
 _MARK = re.compile(r"\[(\d{1,2})\]")
+# Characters that Markdown (the chat renders messages as Markdown) would turn into images,
+# links, emphasis, code or headings; as numeric entities they show as themselves.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'![]()`*_~#|\\{}"})
+_AUTOLINK = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|\b(www)(\.)")
 
 
 def _safe_url(url: str) -> str:
     return url if re.match(r"^https?://", url or "") else ""
 
 
+def plain(text: str) -> str:
+    """Article or user text made inert for the Markdown + HTML chat: HTML escaped, Markdown
+    syntax and bare-URL autolinks neutralised, so no text can make the browser load anything."""
+    esc = text.translate(_INERT)
+    return _AUTOLINK.sub(lambda m: "&#58;" if m[1] else "www&#46;", esc)
+
+
 def answer_html(text: str, short: str = "", short_n: int = 0) -> str:
-    """The answer with its ``[n]`` markers as links to the source cards (text escaped); the
+    """The answer with its ``[n]`` markers as links to the source cards (all text inert); the
     short answer phrase, when there is one, leads in bold with its own marker."""
-    esc = html.escape(text, quote=False)
+    parts = _MARK.split(text)  # text, n, text, n, ... : markers become links, the rest is text
+    out = [plain(p) if i % 2 == 0 else f'<a class="nd-cite" href="#nd-src-{p}">[{p}]</a>'
+           for i, p in enumerate(parts)]
+    body = "".join(out)
     if short and short_n:
-        esc = f'<strong class="nd-short">{html.escape(short, quote=False)}</strong> ' \
-              f"[{short_n}]\n\n{esc}"
-    return _MARK.sub(lambda m: f'<a class="nd-cite" href="#nd-src-{m[1]}">[{m[1]}]</a>', esc)
+        body = (f'<strong class="nd-short">{plain(short)}</strong> '
+                f'<a class="nd-cite" href="#nd-src-{short_n}">[{short_n}]</a>\n\n{body}')
+    return body
 
 
 def card_html(c: Citation) -> str:

@@ -7,17 +7,26 @@ Formats are chosen by extension, then by content (a seed header, a feed root ele
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
 from index.articles import Article
-from index.errors import LoadError
+from index.errors import LoadError, LoadWarning
 from index.loaders import feed, html, jsonl, seedfile, text
-from index.loaders.common import MAX_FILE_BYTES, MAX_JSONL_BYTES, read_text
+from index.loaders.common import (
+    MAX_FILE_BYTES,
+    MAX_JSONL_BYTES,
+    open_regular,
+    read_capped,
+    read_text,
+    source_key_of,
+)
 
-__all__ = ["iter_articles", "load_bytes", "SUPPORTED_SUFFIXES", "LoadError"]
+__all__ = ["iter_articles", "load_bytes", "SUPPORTED_SUFFIXES", "LoadError", "LoadWarning"]
+log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (
     ".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json", ".xml", ".rss", ".atom",
@@ -26,7 +35,12 @@ _SKIP_DIRS = {".git", "__pycache__", ".venv", "node_modules"}
 
 
 def iter_articles(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Article | LoadError]:
-    """Yield an ``Article`` per article found in ``inputs`` and a ``LoadError`` per failure."""
+    """Yield an ``Article`` per article found in ``inputs`` and a ``LoadError`` per failure.
+
+    A file's identity (``Article.source_key``) is its resolved absolute path, so
+    ``day1/index.txt`` and ``day2/index.txt`` are two articles, and re-ingesting either (as a
+    file or inside its folder, from any working directory) replaces only itself.
+    """
     for item in inputs:
         s = str(item)
         if s.startswith(("http://", "https://")):
@@ -62,16 +76,19 @@ def _walk(root: Path) -> Iterator[Article | LoadError]:
             if name.startswith("."):
                 continue
             path = Path(dirpath) / name
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                continue  # a directory may hold anything; only known formats are articles
             if path.is_symlink() and not path.exists():
                 yield LoadError(str(path), "broken symbolic link")
+                continue
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                yield LoadWarning(str(path), f"skipped: {path.suffix or 'no'} file type is not "
+                                  f"an article format ({', '.join(SUPPORTED_SUFFIXES)})")
                 continue
             yield from _guard(str(path), partial(_load_file, path))
 
 
 def _guard(source: str, fn: Callable[[], Iterable[Article | LoadError]]
            ) -> Iterator[Article | LoadError]:
+    """Run one input's loader; whatever goes wrong becomes one ``LoadError`` naming it."""
     try:
         yield from fn()
     except LoadError as exc:
@@ -80,29 +97,44 @@ def _guard(source: str, fn: Callable[[], Iterable[Article | LoadError]]
         yield LoadError(source, "permission denied")
     except OSError as exc:
         yield LoadError(source, f"cannot read ({exc.strerror or exc})")
+    except RecursionError:
+        yield LoadError(source, "nested too deeply to parse")
+    except MemoryError:
+        yield LoadError(source, "too large to parse in memory")
+    except Exception as exc:  # one bad file never costs the others; the cause goes to the log
+        log.debug("unexpected failure loading %s", source, exc_info=True)
+        yield LoadError(source, f"could not be read as an article ({exc.__class__.__name__}: "
+                        f"{str(exc)[:120]})")
 
 
 def _load_file(path: Path) -> Iterator[Article | LoadError]:
-    size = path.stat().st_size
+    """Load one file (only a regular one: never a FIFO, a device or a socket)."""
     suffix = path.suffix.lower()
-    limit = MAX_JSONL_BYTES if suffix in (".jsonl", ".json") else MAX_FILE_BYTES
-    if size > limit:
-        raise LoadError(
-            str(path),
-            f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit for this format",
-        )
-    if suffix in (".jsonl", ".json"):
-        yield from jsonl.load_jsonl(path)
-        return
-    data = path.read_bytes()
-    yield from load_bytes(data, name=path.name, origin=str(path))
+    key = source_key_of(str(path.resolve()))
+    with open_regular(path, str(path)) as fh:
+        if suffix == ".jsonl":
+            yield from jsonl.load_jsonl_stream(fh, origin=str(path), limit=MAX_JSONL_BYTES)
+            return
+        limit = MAX_JSONL_BYTES if suffix == ".json" else MAX_FILE_BYTES
+        data = read_capped(fh, limit, str(path))
+    yield from load_bytes(data, name=path.name, origin=str(path), source_key=key)
 
 
-def load_bytes(data: bytes, *, name: str, origin: str | None = None
+def load_bytes(data: bytes, *, name: str, origin: str | None = None, source_key: str = ""
                ) -> Iterator[Article | LoadError]:
-    """Load articles from in-memory bytes (an upload); ``name`` picks the format by extension."""
+    """Load articles from in-memory bytes (an upload); ``name`` picks the format by extension.
+
+    ``source_key`` is the source's identity (default: ``file:<name>``, as for an upload).
+    Never raises for bad content: every failure is yielded as a ``LoadError`` naming ``origin``.
+    """
     origin = origin or name
+    yield from _guard(origin, partial(_load_bytes, data, name, origin, source_key))
+
+
+def _load_bytes(data: bytes, name: str, origin: str, source_key: str
+                ) -> Iterator[Article | LoadError]:
     suffix = Path(name).suffix.lower()
+    source_key = source_key or source_key_of(Path(name).name)
     if len(data) > (MAX_JSONL_BYTES if suffix in (".jsonl", ".json") else MAX_FILE_BYTES):
         raise LoadError(origin, f"file is {len(data) / 1e6:.1f} MB, over the size limit")
     if suffix in (".jsonl", ".json"):
@@ -116,12 +148,12 @@ def load_bytes(data: bytes, *, name: str, origin: str | None = None
     if suffix in (".xml", ".rss", ".atom") or feed.looks_like_feed(body):
         yield from feed.load_feed_text(body, origin=origin, fetch_links=False)
     elif suffix in (".html", ".htm"):
-        yield html.load_html(body, origin=origin, stem=stem)
+        yield html.load_html(body, origin=origin, stem=stem, source_key=source_key)
     elif seedfile.looks_like_seed(body):
-        yield seedfile.load_seed(body, origin=origin, stem=stem)
+        yield seedfile.load_seed(body, origin=origin, stem=stem, source_key=source_key)
     elif suffix in (".md", ".markdown"):
-        yield text.load_markdown(body, origin=origin, stem=stem)
+        yield text.load_markdown(body, origin=origin, stem=stem, source_key=source_key)
     else:
-        yield text.load_text(body, origin=origin, stem=stem)
+        yield text.load_text(body, origin=origin, stem=stem, source_key=source_key)
     if warning:
-        yield LoadError(origin, warning)  # reported, but the article above was stored
+        yield LoadWarning(origin, warning)  # reported, but the article above was stored

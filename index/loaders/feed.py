@@ -10,7 +10,7 @@ from typing import Any
 
 from index.articles import Article, derive_article_id, parse_date
 from index.errors import LoadError
-from index.loaders.common import MAX_FILE_BYTES, read_text
+from index.loaders.common import MAX_FILE_BYTES, looks_like_a_reference, read_text
 from index.loaders.html import extract, load_html
 
 TIMEOUT_S = 15.0
@@ -19,7 +19,8 @@ _MIN_BODY = 400  # shorter feed content is a teaser: fetch the linked page for t
 
 def looks_like_feed(text: str) -> bool:
     head = text[:2048].lstrip("\ufeff \t\r\n").lower()
-    return bool(re.match(r"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:rdf)\b", head, re.S))
+    return bool(re.match(r"(<\?xml[^>]*>\s*)?((<!--.*?-->|<!doctype[^>\[]*>)\s*)*"
+                         r"<(rss|feed|rdf:rdf)\b", head, re.S))
 
 
 def fetch(url: str) -> tuple[bytes, str]:
@@ -49,10 +50,29 @@ def load_url(url: str) -> Iterator[Article | LoadError]:
         yield load_html(text, origin=url, url=url)
 
 
+_DECLS = re.compile(r"<!ENTITY\b|<!DOCTYPE[^>]*\[", re.I)  # entity declarations, internal subsets
+
+
 def load_feed_text(text: str, *, origin: str, fetch_links: bool) -> Iterator[Article | LoadError]:
+    """The entries of the RSS/Atom document ``text`` (already read: this never opens a name).
+
+    ``feedparser.parse`` *opens* a string that looks like a URL or an existing path, so it is
+    only ever given an in-memory stream. Document type and entity declarations (external
+    entities, "billion laughs") have no place in a news feed and are refused outright.
+    """
+    import io
+
     import feedparser
 
-    parsed = feedparser.parse(text)
+    if looks_like_a_reference(text):
+        raise LoadError(origin, "not a valid RSS/Atom feed: the file holds only a URL or a path "
+                        "(Newsdesk never fetches or opens what a file names)")
+    if _DECLS.search(text):
+        raise LoadError(origin, "not accepted: the feed declares entities (external entities "
+                        "and entity expansion are refused)")
+    if not looks_like_feed(text):
+        raise LoadError(origin, "not a valid RSS/Atom feed (no <rss>, <feed> or <rdf:RDF> root)")
+    parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")))
     if not parsed.entries:
         raise LoadError(origin, "feed has no entries" if parsed.get("version") else
                         "not a valid RSS/Atom feed")
@@ -90,8 +110,10 @@ def _entry_article(entry: Any, feed_title: str, where: str, fetch_links: bool) -
         date = None
     guid = entry.get("id") or link
     authors = [a.get("name", "") for a in entry.get("authors", []) if a.get("name")]
+    art_id = derive_article_id(url=guid, title=title, body=body)
     return Article(
-        id=derive_article_id(url=guid, title=title, body=body),
+        id=art_id,
+        source_key=f"url:{guid}" if guid else f"id:{art_id}",
         title=title,
         body=body,
         date=date,

@@ -7,12 +7,14 @@ from typing import Any
 
 from index.articles import Article, derive_article_id, parse_date
 from index.errors import LoadError
-from index.loaders.common import stem_id
+from index.loaders.common import looks_like_a_reference, stem_id
 
 _MAX_DEPTH = 400  # deeper trees are pathological (and make lxml recurse badly)
 
 
-_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+# ``[^<>]*`` cannot run past the next ``<``, so each attempt ends at the next tag and the scan
+# is linear even for ``<a <a <a ...`` with no ``>`` (``[^>]*`` made that quadratic).
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)([^<>]*)>")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
          "source", "track", "wbr"}
 
@@ -21,7 +23,7 @@ def _depth_ok(text: str) -> bool:
     """False for pathologically nested markup (a bomb for parsers), checked before parsing."""
     depth = 0
     for m in _TAG.finditer(text):
-        closing, name, selfclose = m.group(1), m.group(2).lower(), m.group(3)
+        closing, name, selfclose = m.group(1), m.group(2).lower(), m.group(3).endswith("/")
         if name in _VOID or selfclose:
             continue
         depth += -1 if closing else 1
@@ -44,7 +46,11 @@ def extract(html: str, *, url: str = "") -> dict[str, Any]:
     return dict(doc)
 
 
-def load_html(html: str, *, origin: str, stem: str = "", url: str = "") -> Article:
+def load_html(html: str, *, origin: str, stem: str = "", url: str = "",
+              source_key: str = "") -> Article:
+    if looks_like_a_reference(html):
+        raise LoadError(origin, "the file holds only a URL or a path, not an HTML page "
+                        "(Newsdesk never fetches or opens what a file names)")
     if not _depth_ok(html):
         raise LoadError(origin, f"HTML nested deeper than {_MAX_DEPTH} levels; not an article page")
     try:
@@ -62,6 +68,8 @@ def load_html(html: str, *, origin: str, stem: str = "", url: str = "") -> Artic
         date = None  # a page's date meta is often junk; the article is still worth keeping
     authors = [a.strip() for a in (meta.get("author") or "").split(";") if a.strip()]
     art_id = stem_id(stem) if stem else derive_article_id(url=page_url, title=title, body=body)
+    if not source_key:
+        source_key = f"url:{page_url}" if page_url and not stem else f"id:{art_id}"
     return Article(
         id=art_id,
         title=title,
@@ -71,4 +79,5 @@ def load_html(html: str, *, origin: str, stem: str = "", url: str = "") -> Artic
         url=page_url,
         authors=tuple(authors),
         origin=origin,
+        source_key=source_key,
     )

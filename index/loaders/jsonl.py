@@ -7,29 +7,66 @@ Records look like the RealTime QA corpus: ``id``, ``title``, ``source``, ``publi
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any, BinaryIO
 
 from index.articles import Article, derive_article_id, parse_date
 from index.errors import LoadError
+
+log = logging.getLogger(__name__)
+MAX_DEPTH = 64  # an article record is two levels deep; thousands of levels is an attack
 
 _BODY_KEYS = ("body", "text", "content", "article")
 _DATE_KEYS = ("published_date", "date", "published", "pubDate")
 
 
-def load_jsonl(path: Path) -> Iterator[Article | LoadError]:
-    if path.suffix.lower() == ".json":
-        yield from load_jsonl_bytes(path.read_bytes(), origin=str(path))
-        return
-    with path.open("rb") as fh:
-        head = fh.read(8192)
-        if not head.strip():
-            raise LoadError(str(path), "file is empty")
-        if b"\x00" in head:
-            raise LoadError(str(path), "binary file (contains NUL bytes), not JSONL")
-        fh.seek(0)
-        yield from _records(enumerate(fh, 1), origin=str(path))
+def load_jsonl_stream(fh: BinaryIO, *, origin: str, limit: int) -> Iterator[Article | LoadError]:
+    """Records of an open JSONL file, read line by line (a corpus can be gigabytes), stopping
+    with an error once more than ``limit`` bytes were read."""
+    head = fh.read(8192)
+    if not head.strip():
+        raise LoadError(origin, "file is empty")
+    if b"\x00" in head:
+        raise LoadError(origin, "binary file (contains NUL bytes), not JSONL")
+    fh.seek(0)
+
+    def lines() -> Iterator[tuple[int, bytes]]:
+        total = 0
+        for lineno, raw in enumerate(fh, 1):
+            total += len(raw)
+            if total > limit:
+                raise LoadError(origin, f"file is over the {limit / 1e6:.0f} MB limit for "
+                                f"JSONL (stopped at line {lineno}; the lines before it were read)")
+            yield lineno, raw
+
+    yield from _records(lines(), origin=origin)
+
+
+def _too_deep(raw: bytes) -> bool:
+    """Nesting deeper than MAX_DEPTH, found in linear time before any decoding (the decoder
+    recurses and would hit Python's recursion limit)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    in_str = esc = False
+    for ch in raw:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == 0x5C:  # backslash
+                esc = True
+            elif ch == 0x22:  # quote
+                in_str = False
+        elif ch == 0x22:
+            in_str = True
+        elif ch in (0x5B, 0x7B):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif ch in (0x5D, 0x7D):
+            depth -= 1
+    return False
 
 
 def load_jsonl_bytes(data: bytes, *, origin: str) -> Iterator[Article | LoadError]:
@@ -39,24 +76,36 @@ def load_jsonl_bytes(data: bytes, *, origin: str) -> Iterator[Article | LoadErro
         raise LoadError(origin, "binary file (contains NUL bytes), not JSON")
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if origin.lower().endswith(".json") or stripped[:1] == b"[":
+        if _too_deep(stripped):
+            raise LoadError(origin, f"JSON nested deeper than {MAX_DEPTH} levels; not article "
+                            "records")
         try:
             value = json.loads(stripped.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise LoadError(origin, f"not valid JSON ({exc})") from None
+            raise LoadError(origin, f"not valid JSON ({exc})") from exc
+        except RecursionError as exc:
+            raise LoadError(origin, "JSON nested too deeply to read") from exc
         items = value if isinstance(value, list) else [value]
+        if not items:
+            raise LoadError(origin, "the JSON list holds no records")
         for i, rec in enumerate(items, 1):
             yield _guarded(rec, f"{origin} item {i}")
         return
     yield from _records(enumerate(data.splitlines(), 1), origin=origin)
 
 
-def _records(lines: Any, *, origin: str) -> Iterator[Article | LoadError]:
+def _records(lines: Iterable[tuple[int, bytes]], *, origin: str
+             ) -> Iterator[Article | LoadError]:
     seen: dict[str, int] = {}
     for lineno, raw in lines:
         where = f"{origin} line {lineno}"
         if lineno == 1:
             raw = raw.lstrip(b"\xef\xbb\xbf")
         if not raw.strip():
+            continue
+        if _too_deep(raw):
+            yield LoadError(where, f"JSON nested deeper than {MAX_DEPTH} levels; not an article "
+                            "record")
             continue
         try:
             rec = json.loads(raw)
@@ -65,6 +114,9 @@ def _records(lines: Any, *, origin: str) -> Iterator[Article | LoadError]:
             continue
         except json.JSONDecodeError as exc:
             yield LoadError(where, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except RecursionError:
+            yield LoadError(where, "JSON nested too deeply to read")
             continue
         result = _guarded(rec, where)
         if isinstance(result, Article):
@@ -77,10 +129,16 @@ def _records(lines: Any, *, origin: str) -> Iterator[Article | LoadError]:
 
 
 def _guarded(rec: Any, where: str) -> Article | LoadError:
+    """One record's article, or the one-line error that names it (never an exception: one bad
+    record must not cost the records after it)."""
     try:
         return record_to_article(rec, where)
     except LoadError as exc:
         return exc
+    except Exception as exc:  # an unforeseen bad record: name it, keep going, keep the cause
+        log.debug("unexpected failure reading %s", where, exc_info=True)
+        return LoadError(where, f"record could not be read ({exc.__class__.__name__}: "
+                         f"{str(exc)[:120]})")
 
 
 def record_to_article(rec: Any, where: str) -> Article:
@@ -112,6 +170,7 @@ def record_to_article(rec: Any, where: str) -> Article:
         raise LoadError(where, f"'authors' is a {type(authors).__name__}, expected a list")
     return Article(
         id=art_id,
+        source_key=f"id:{art_id}",
         title=title,
         body=body.replace("\r\n", "\n").strip(),
         date=parse_date(date_value, source=where),

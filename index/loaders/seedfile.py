@@ -16,7 +16,7 @@ def looks_like_seed(text: str) -> bool:
     return bool(re.match(r"^\s*date\s+\d{4}-\d{2}-\d{2}\b", first))
 
 
-def load_seed(text: str, *, origin: str, stem: str) -> Article:
+def load_seed(text: str, *, origin: str, stem: str, source_key: str = "") -> Article:
     text = normalise_newlines(text.lstrip("\ufeff"))
     header, _, rest = text.partition("\n")
     m = _HEADER.match(header)
@@ -28,4 +28,5 @@ def load_seed(text: str, *, origin: str, stem: str) -> Article:
     if not body.strip():
         raise LoadError(origin, "seed file has a header but no body text")
     title = standfirst or body.split("\n", 1)[0][:120]
-    return Article(id=stem_id(stem), title=title, body=body, date=date, origin=origin)
+    return Article(id=stem_id(stem), title=title, body=body, date=date, origin=origin,
+                   source_key=source_key)

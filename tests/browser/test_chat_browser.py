@@ -36,13 +36,23 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
+def requests_seen():
+    """Every URL the page requested, for the whole module (Playwright's request log)."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def page(server, requests_seen):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         pg = browser.new_page(viewport={"width": 1300, "height": 1000})
-        pg.goto(server.url)
+        pg.on("request", lambda r: requests_seen.append(r.url))
+        response = pg.goto(server.url)
+        assert response is not None
+        csp = response.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in csp and "img-src 'self' data: blob:" in csp
         pg.wait_for_selector("#nd-question textarea")
         yield pg
         browser.close()
@@ -120,8 +130,55 @@ def test_bad_messages_keep_the_page_working(page):
 def test_unsupported_upload_is_reported(page, tmp_path):
     f = tmp_path / "notes.pdf"
     f.write_bytes(b"%PDF-1.4 not an article")
+    if not page.locator("#nd-add").is_visible():
+        page.click("#nd-upload-acc")
     page.set_input_files("#nd-files input[type=file]", str(f))
     page.click("#nd-add")
-    # the browser refuses the file type, or the server reports it: either way, no crash
-    page.wait_for_timeout(1500)
+    # the page refuses the type, naming the file and the allowed types; nothing is indexed
+    page.wait_for_function("document.body.innerText.includes('Invalid file type: notes.pdf')",
+                           timeout=30_000)
+    assert "notes.pdf" not in page.inner_text("#nd-upload-result")
     ask(page, "Which Kremlin aide briefed reporters about the call?", "Ushakov")
+
+
+def test_hostile_upload_rows_and_no_request_leaves_the_machine(page, tmp_path,
+                                                                requests_seen):
+    """The hostile corpus's uploadable files in one upload: a row per file (good and bad), the
+    good ones answerable, and neither the server nor the page contacts what a file names (a
+    remote image in an article is shown as text, never loaded)."""
+    from urllib.parse import urlparse
+
+    from tests.hostile import RequestLog, make_hostile_corpus
+
+    log = RequestLog()
+    try:
+        corpus = make_hostile_corpus(tmp_path / "hostile", log.url, tmp_path / "s" / "m.xml")
+        page.click("#nd-clear")
+        if not page.locator("#nd-add").is_visible():
+            page.click("#nd-upload-acc")
+        page.evaluate("document.querySelectorAll('#nd-upload-result table')"
+                      ".forEach((t) => t.setAttribute('data-stale', '1'))")
+        page.set_input_files("#nd-files input[type=file]", [str(p) for p in corpus.web])
+        page.click("#nd-add")
+        fresh = "#nd-upload-result table:not([data-stale])"
+        page.wait_for_selector(fresh, timeout=300_000)
+        rows = page.locator(f"{fresh} tr.nd-ok, {fresh} tr.nd-err")
+        web_bad = [b for b in corpus.bad if (corpus.root / b[0].split(" ")[0]) in corpus.web]
+        assert rows.count() == len(web_bad) + len(corpus.good_titles)
+        result = page.inner_text(fresh)
+        for name, why in web_bad:  # (Gradio renames a few reserved names: nul.txt -> _nul.txt)
+            assert name.split(" ")[0] in result and why in result, (name, why)
+        # a good file of the batch is answerable; its Markdown image stays text
+        ask(page, "Which prize did the corner bakery win?", "bread prize")
+        bot = page.locator("#nd-chat [data-testid='bot']").last
+        assert bot.locator("img").count() == 0
+        ask(page, "When were the repairs to the old pier finished?", "Wednesday")
+        page.wait_for_timeout(500)  # let any (wrongly) triggered load start
+    finally:
+        log.close()
+    assert log.requests == []
+    hosts = {urlparse(u).hostname for u in requests_seen if urlparse(u).scheme in
+             ("http", "https", "ws", "wss")}
+    assert hosts <= {"127.0.0.1", "localhost"}, hosts
+    port = str(urlparse(log.url).port)
+    assert not [u for u in requests_seen if f":{port}/" in u]

@@ -87,8 +87,8 @@ def test_jsonl_duplicate_ids_and_missing_file(tmp_path: Path):
 
 
 def test_unsupported_upload_type():
-    with pytest.raises(LoadError, match="unsupported file type"):
-        list(load_bytes(b"PK\x03\x04", name="archive.zip"))
+    (err,) = list(load_bytes(b"PK\x03\x04", name="archive.zip"))
+    assert isinstance(err, LoadError) and "unsupported file type" in err.reason
 
 
 @pytest.mark.parametrize("value,iso", [("2025-07-03", "2025-07-03"),
@@ -118,14 +118,68 @@ def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch):
     f = tmp_path / "locked.txt"
     f.write_text("Headline\n\nBody of a locked story.")
     (tmp_path / "open.txt").write_text("Headline\n\nBody of an open story.")
-    real = Path.read_bytes
+    import index.loaders as loaders
 
-    def deny(self: Path) -> bytes:
-        if self.name == "locked.txt":
+    real = loaders.open_regular
+
+    def deny(path, origin):
+        if Path(path).name == "locked.txt":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, origin)
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(loaders, "open_regular", deny)
     arts, errs = _split(list(iter_articles([tmp_path])))
     assert [a.id for a in arts] == ["open"]
     assert [(Path(e.source).name, e.reason) for e in errs] == [("locked.txt", "permission denied")]
+
+
+def test_hostile_corpus_loads_to_one_named_error_each(tmp_path: Path):
+    """Every hostile case of tests/hostile.py, through the loaders alone (fast, no store)."""
+    from tests.hostile import RequestLog, make_hostile_corpus, match_lines
+
+    srv = RequestLog()
+    try:
+        corpus = make_hostile_corpus(tmp_path / "h", srv.url, tmp_path / "s" / "marker.xml")
+        arts, errs = _split(list(iter_articles([corpus.root])))
+    finally:
+        srv.close()
+    assert srv.requests == []
+    lines = [f"error: {e}" for e in errs]
+    extra, unmet = match_lines(corpus, lines)
+    assert extra == [] and unmet == [], (extra, unmet)
+    assert {a.title for a in arts} == corpus.good_titles
+
+
+def test_non_ascii_names_get_distinct_readable_ids(tmp_path: Path):
+    for name in ("Путин", "Зеленский", "北京", "Ελλάδα", "٣٤٥"):
+        (tmp_path / f"{name}.txt").write_text(f"Title {name}\n\nBody of {name}.", "utf-8")
+    arts, errs = _split(list(iter_articles([tmp_path])))
+    assert not errs
+    ids = sorted(a.id for a in arts)
+    assert len(set(ids)) == 5 and "Putin" in ids and "Bei-Jing" in ids, ids
+
+
+def test_feed_parser_never_opens_what_a_file_names(tmp_path: Path, monkeypatch):
+    """feedparser.parse(str) opens URLs and paths: it must only ever get a stream."""
+    import feedparser
+
+    seen = []
+    real = feedparser.parse
+    monkeypatch.setattr(feedparser, "parse", lambda x, *a, **k: seen.append(x) or real(x))
+    secret = tmp_path / "secret.xml"
+    secret.write_text("<rss><channel><item><title>S</title><description>secret body"
+                      "</description></item></channel></rss>")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.rss").write_text(str(secret))
+    (tmp_path / "in" / "b.xml").write_text(f"file://{secret}")
+    (tmp_path / "in" / "c.atom").write_text(secret.read_text())
+    arts, errs = _split(list(iter_articles([tmp_path / "in"])))
+    assert len(arts) == 1 and len(errs) == 2
+    assert all(hasattr(x, "read") for x in seen) and len(seen) == 1
+
+
+def test_utf16_with_bom_is_text(tmp_path: Path):
+    f = tmp_path / "u16.txt"
+    f.write_bytes("Headline here\n\nThe body, in UTF-16.".encode("utf-16"))
+    (art,), errs = _split(list(iter_articles([f])))
+    assert not errs and art.title == "Headline here" and art.body == "The body, in UTF-16."

@@ -28,6 +28,23 @@ def test_markers_link_to_cards_and_text_is_escaped():
 
 def test_short_answer_leads_in_bold_and_is_escaped():
     out = answer_html("Kyiv halted it [1].", "<b>Kyiv</b>", 1)
-    assert out.startswith('<strong class="nd-short">&lt;b&gt;Kyiv&lt;/b&gt;</strong>')
+    assert out.startswith('<strong class="nd-short">&#60;b&#62;Kyiv&#60;/b&#62;</strong>')
     assert out.count('href="#nd-src-1"') == 2
     assert answer_html("No short.", "", 0) == "No short."
+
+
+def test_markdown_in_article_text_stays_text():
+    """The chat renders Markdown: an image, a link or an autolink in article text must not
+    become one (the reader's browser would fetch it)."""
+    text = ("See ![p](http://10.0.0.1/pixel) and [x](https://evil.example/) or "
+            "http://evil.example/a and www.evil.example, <img src=x> `code` **b** [1].")
+    out = answer_html(text, "![s](http://h/s.png)", 1)
+    assert "![" not in out and "](" not in out and "<img" not in out and "`" not in out
+    assert "http://" not in out and "https://" not in out and "www." not in out
+    assert "**" not in out
+    assert out.count("<a ") == 2 and 'href="#nd-src-1"' in out  # only the citation links
+    import html as h
+
+    # what a reader sees is the original text
+    assert h.unescape(out.split("\n\n", 1)[1].replace('<a class="nd-cite" href="#nd-src-1">'
+                                                       "[1]</a>", "[1]")) == text
