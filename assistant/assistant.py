@@ -234,7 +234,10 @@ class Assistant:
             yield from _pieces(got.text)
             yield Answer(text=got.text, answered=got.answered, citations=tuple(got.citations),
                          answerer=name, support=round(got.support, 4), latency_ms=_ms(t0),
-                         short=got.short, short_citation=got.short_n, **base)
+                         short=got.short, short_citation=got.short_n,
+                         signals=tuple((k, round(v, 4)) for k, v in got.signals.items()),
+                         answerability=None if got.probability is None
+                         else round(got.probability, 4), reason=got.reason, **base)
             return
         yield from self._stream_llm(name, standalone, qvec, passages, ex, q, t0, base)
 

@@ -59,12 +59,17 @@ class Answer:
     latency_ms: float = 0.0
     short: str = ""                # the answer phrase, verbatim from citation ``short_citation``
     short_citation: int = 0
+    # answerability: the signals it was judged on, its probability, and why it refused
+    signals: tuple[tuple[str, float], ...] = field(default=(), repr=False)
+    answerability: float | None = None
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["citations"] = [c.to_dict() for c in self.citations]
         d["retrieved"] = list(self.retrieved)
         d["notes"] = list(self.notes)
+        d["signals"] = dict(self.signals)
         return d
 
 

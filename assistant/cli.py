@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, help="passages the answerer gets (default: setting k, 5)")
     p.add_argument("--answerer")
     p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--hide-gold", action="store_true",
+                   help="also ask each question with its gold articles excluded from retrieval "
+                   "and score refusing as right (the hard-negative half)")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the report here")
 
     p = sub.add_parser("bench", help="benchmarks that print numbers")
@@ -218,7 +221,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     settings = _settings(args, answerer=args.answerer)
     report = run_eval(args.gold, settings, corpus=args.corpus, retriever=args.retriever,
-                      k=args.k, limit=args.limit)
+                      k=args.k, limit=args.limit, hide_gold=args.hide_gold)
     from assistant.evaluation.runner import format_table
 
     print(format_table(report))

@@ -50,7 +50,7 @@ class ChatServer:
             self.proc.kill()
 
 
-def seeded_chat(tmp_path_factory: Any, name: str) -> Iterator[ChatServer]:
+def seeded_chat(tmp_path_factory: Any, name: str, *extra: str) -> Iterator[ChatServer]:
     """A ``newsdesk chat`` over a fresh index of the seed article (for module-scoped fixtures)."""
     import shutil
 
@@ -60,7 +60,7 @@ def seeded_chat(tmp_path_factory: Any, name: str) -> Iterator[ChatServer]:
     seeds = tmp / "seeds"
     seeds.mkdir()
     shutil.copy(SEED_ARTICLE, seeds)
-    srv = ChatServer(tmp / "index", "--ingest", str(seeds), log=tmp / "chat.log")
+    srv = ChatServer(tmp / "index", "--ingest", str(seeds), *extra, log=tmp / "chat.log")
     try:
         yield srv
     finally:

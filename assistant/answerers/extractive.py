@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from assistant import answerability as A
 from assistant.answerers.short import (
     DURATION,
     MONTHS,
@@ -24,11 +25,13 @@ from assistant.answerers.short import (
     Phrase,
     dot,
     is_fragment,
+    question_kind,
     short_answer,
 )
 from assistant.citations import REFUSAL, Citation, citation_from
 from assistant.retrieval import Passage
 from index.chunking import sentence_spans
+from index.quotes import Quote, find_quotes, speech_question
 from index.text import terms
 
 _NUM = r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
@@ -69,6 +72,9 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
+QUOTE_MIN_LEX = 0.3  # a quote of the speaker must share this much with the question
+_SPEECH_TERMS = set(terms("say said reply replied respond responded answer answered tell told "
+                          "promise promised write wrote warn warned claim claimed add added"))
 PAIR_PENALTY = 0.05
 COMMON_SHARE = 0.10  # names in more passages than this need not appear in an answering one
 FOCUS_PENALTY = 0.7
@@ -88,6 +94,14 @@ def entities(question: str) -> set[str]:
 
 _FOCUS = re.compile(r"^(?:what|which)\s+(?:is|was|are|were)?\s*(?:the\s+)?(?:name\s+of\s+the\s+)?"
                     r"([a-z]+)\b", re.I)
+
+
+def surface_names(question: str, stems: set[str]) -> list[str]:
+    """The question's own words for the name stems in ``stems`` (for messages)."""
+    toks = re.findall(r"[A-Za-z][A-Za-z’'.-]*", question)
+    out = [w for i, w in enumerate(toks) if i > 0 and w[:1].isupper() and w not in _QWORDS
+           and set(terms(w)) & stems]
+    return list(dict.fromkeys(w.rstrip(".") for w in out))
 
 
 def focus_term(question: str) -> str | None:
@@ -199,16 +213,32 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, qvec: Sequence[float] | None, passages: list[Passage],
                focus: str | None = None) -> Extracted:
-        """The cited answer to ``question`` over ``passages`` (see ``Extracted``)."""
+        """The cited answer to ``question`` over ``passages`` (see ``Extracted``), or a refusal
+        that says why when the answerability decision (``assistant.answerability``) says the
+        passages don't hold the answer."""
+        who = speech_question(focus or question)
+        if who:
+            quoted = self._quote_answer(question, focus, who, passages)
+            if quoted is not None:
+                return quoted
         scored = self.score(question, qvec, passages, focus)
-        if not scored or scored[0].score < self.min_support:
-            support = scored[0].score if scored else 0.0
-            return Extracted(REFUSAL, [], False, support)
+        if not scored:
+            names = self._required(question, focus)
+            held = set().union(*(set(terms(f"{p.title} {p.text}")) for p in passages)) \
+                if passages else set()
+            reason = A.refusal_reason((), surface_names(focus or question, names - held),
+                                      surface_names(focus or question, names & held))
+            return Extracted(f"{REFUSAL} {reason}", [], False, 0.0, reason=reason)
         # The sentence that holds the short answer phrase leads the cited answer; the best
         # scored sentences follow.
         usable = self.usable(question, focus, passages)
         hit = short_answer(focus or question, usable, self.embed_texts, self.idf)
         lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
+        decision, sig = self._judge(question, focus, scored[0], lead, hit, usable)
+        if not decision.answer or scored[0].score < self.min_support:
+            reason = decision.reason or A.refusal_reason((), (), ())
+            return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score,
+                             signals=sig, probability=decision.probability, reason=reason)
         chosen = [lead]
         for s in scored:
             if len(chosen) >= self.max_sentences:
@@ -225,11 +255,80 @@ class ExtractiveAnswerer:
             cites.append(citation_from(i, s.passage, s.start, s.end, s.score))
         short_n = chosen.index(lead) + 1 if hit is not None else 0
         return Extracted(" ".join(parts), cites, True, scored[0].score,
-                         hit.text if hit is not None else "", short_n)
+                         hit.text if hit is not None else "", short_n, sig,
+                         decision.probability)
+
+    def _quote_answer(self, question: str, focus: str | None, who: str,
+                      passages: list[Passage]) -> Extracted | None:
+        """Answer "What did X say/reply/promise ...?" with X's attributed quote: the
+        attribution sentence is cited, the quoted words are the short answer. None when no
+        quote of X's in the passages is about the question (the general path then answers)."""
+        q = focus or question
+        speaker = set(terms(who))
+        about = set(terms(q)) - speaker - _SPEECH_TERMS
+        if not speaker or not about:
+            return None
+        total = sum(self.idf(t) for t in about) or 1.0
+        best: tuple[float, Passage, Quote] | None = None
+        for p in self.usable(question, focus, passages) or passages:
+            spans = sentence_spans(p.text)
+            for quote in find_quotes(p.text):
+                if not set(terms(quote.speaker)) & speaker:
+                    continue
+                # the question's context is often in the sentence before the quote
+                prev = max((a for a, _ in spans if a < quote.span_start), default=0)
+                window = set(terms(p.text[prev:quote.span_end]))
+                lex = sum(self.idf(t) for t in about & window) / total
+                score = lex + (0.1 if quote.kind == "direct" else 0.0) + \
+                    0.05 * (1 - p.rank / max(len(passages), 1))
+                if best is None or score > best[0]:
+                    best = (score, p, quote)
+        if best is None or best[0] < QUOTE_MIN_LEX:
+            return None
+        score, p, quote = best
+        missing = A.unmatched_constraints(q, f"{p.title} {p.text}", p.date)
+        years = [c for c in missing if A.is_year(c)]
+        if years:
+            reason = A.refusal_reason(years, (), [who])
+            return Extracted(f"{REFUSAL} {reason}", [], False, score, reason=reason)
+        a, b = quote.span_start, quote.span_end
+        cite = citation_from(1, p, a, b, score)
+        return Extracted(f"{p.text[a:b].strip()} [1]", [cite], True, score, quote.words, 1,
+                         {"quote": round(score, 4)}, None)
+
+    def _judge(self, question: str, focus: str | None, best: Scored, lead: Scored,
+               hit: Phrase | None, usable: list[Passage]
+               ) -> tuple[A.Decision, dict[str, float]]:
+        """The answerability decision for the candidate (best sentence, lead passage, phrase)."""
+        q = focus or question
+        p = lead.passage
+        names = self._required(question, focus)
+        pterms = set(terms(f"{p.title} {p.text}"))
+        agree = 0.0
+        if hit is not None:
+            key = f" {' '.join(terms(hit.text))} "
+            arts = {u.article_id for u in usable}
+            with_it = {u.article_id for u in usable
+                       if key in f" {' '.join(terms(f'{u.title} {u.text}'))} "}
+            agree = len(with_it) / max(len(arts), 1)
+        kind = question_kind(q)
+        sig = A.signals(
+            question=question, sentence=best.passage.text[best.start:best.end],
+            passage_text=p.text, title=p.title, date=p.date, support=best.score,
+            dense=best.dense, names=names,
+            short_found=None if kind == "yesno" else hit is not None, agree=agree,
+            idf=self.idf)
+        decision = A.decide(
+            sig, missing_constraints=A.unmatched_constraints(q, f"{p.title} {p.text}", p.date),
+            missing_names=surface_names(q, names - pterms),
+            held=surface_names(q, names & pterms))
+        return decision, sig
 
 
 class Extracted(NamedTuple):
-    """What the extractive answerer found. ``short`` is a phrase of citation ``short_n``."""
+    """What the extractive answerer found. ``short`` is a phrase of citation ``short_n``;
+    ``signals``/``probability`` are the answerability inputs and output, ``reason`` why it
+    refused."""
 
     text: str
     citations: list[Citation]
@@ -237,6 +336,9 @@ class Extracted(NamedTuple):
     support: float
     short: str = ""
     short_n: int = 0
+    signals: dict[str, float] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
+    probability: float | None = None
+    reason: str = ""
 
 
 def _holding(hit: Phrase, passage: Passage, scored: list[Scored]) -> Scored:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,42 @@ def test_check_bind_rules():
         check_bind("192.0.2.1", None, False)
     with pytest.raises(ConfigError, match="USER:PASS"):
         check_bind("127.0.0.1", "nopass", False)
+
+
+def test_ask_validates_k_like_the_cli(server):
+    from gradio_client import Client
+
+    client = Client(server.url, verbose=False)
+    for k in (0, -3, 100000):
+        out = client.predict("Who asked US diplomats to leave?", "", "", "", k, api_name="/ask")
+        assert out["answered"] is False and "k must be a whole number between 1 and 50" \
+            in out["error"], (k, out)
+    ok = client.predict("Who asked US diplomats to leave?", "", "", "", 3, api_name="/ask")
+    assert ok["answered"] is True
+
+
+def test_login_is_throttled_and_pages_carry_a_csp(tmp_path_factory):
+    """A real `newsdesk chat --auth`: wrong passwords in a burst meet 429 with Retry-After;
+    the right password still works once the wait is over."""
+    import time
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    for srv in seeded_chat(tmp_path_factory, "auth", "--auth", "ann:s3cret"):
+        def login(pw: str) -> tuple[int, Any]:
+            data = urllib.parse.urlencode({"username": "ann", "password": pw}).encode()
+            try:
+                with urllib.request.urlopen(srv.url + "login", data=data, timeout=30) as r:
+                    return r.status, r.headers
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.headers
+
+        codes = [login(f"wrong{i}")[0] for i in range(20)]
+        assert codes[0] == 400 and codes.count(429) >= 15, codes
+        status, headers = login("s3cret")  # still locked out: the lock holds for everyone
+        assert status == 429 and int(headers["Retry-After"]) >= 1
+        time.sleep(int(headers["Retry-After"]) + 0.5)
+        assert login("s3cret")[0] == 200
+        with urllib.request.urlopen(srv.url, timeout=30) as r:  # the login page
+            assert "default-src 'self'" in r.headers["Content-Security-Policy"]

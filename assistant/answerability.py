@@ -1,0 +1,180 @@
+"""Answer or refuse: one calibrated decision over a few signals, and the reason for a refusal.
+
+A passage close to the question's *topic* is not an answer to it. The extractive answerer
+finds its best candidate (the lead sentence, its passage, a short answer phrase), and this
+module measures how well that candidate matches the *question*:
+
+* ``support``      the answerer's own score of the lead sentence
+* ``lex``          IDF-weighted share of the question's terms in the lead sentence
+* ``passage_lex``  the same over the lead passage and its headline (neighbouring sentences)
+* ``dense``        cosine between the question and the lead sentence
+* ``names``        share of the question's names (people, places, organisations) in the passage
+* ``constraints``  share of the question's constraints (years, numbers, ordinals, qualifiers
+                   such as "women's") matched by the passage, its headline or its date
+* ``short``        1 when a phrase of the expected answer type was found (0.5: a yes/no question)
+* ``agree``        share of the retrieved articles that repeat the short answer phrase
+
+A logistic regression turns them into a probability; its coefficients are data
+(``assistant/data/answerability.json``), fitted by ``scripts/fit_answerability.py`` on the
+answerable questions of an eval run (label 1) and the same questions asked with their gold
+articles hidden (``newsdesk eval GOLD --hide-gold``, label 0). The file also holds the threshold
+chosen for its stated operating point. A refusal says which constraint or name the articles
+lack, when that is why.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from index.text import terms
+
+SIGNALS = ("support", "lex", "passage_lex", "dense", "names", "constraints", "short", "agree")
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_ORDINAL = re.compile(r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
+                      r"eighth|ninth|tenth|last|final)\b", re.I)
+_QUALIFIER = re.compile(r"\b(?:women|men|girls|boys)['’]s?\b|\b(?:women|men)\b|"
+                        r"\b(?:junior|senior|under-\d+|u-?\d+|paralympic|olympic|indoor|outdoor"
+                        r"|semifinal|semi-final|quarterfinal|final)s?\b", re.I)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether to answer, the model's probability, and (when refusing) why."""
+
+    answer: bool
+    probability: float
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Model:
+    """Standardised logistic regression over ``SIGNALS`` with a chosen threshold."""
+
+    weights: tuple[float, ...]
+    bias: float
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    threshold: float
+    operating_point: str = ""
+
+    def probability(self, signals: Mapping[str, float]) -> float:
+        z = self.bias
+        for name, w, m, s in zip(SIGNALS, self.weights, self.means, self.scales, strict=True):
+            z += w * (float(signals.get(name, 0.0)) - m) / (s or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Model:
+        names = tuple(str(n) for n in d["signals"])
+        if names != SIGNALS:
+            raise ValueError(f"answerability model signals {names} != {SIGNALS}; refit it")
+
+        def floats(key: str) -> tuple[float, ...]:
+            return tuple(float(x) for x in d[key])
+
+        return cls(weights=floats("weights"), bias=float(d["bias"]), means=floats("means"),
+                   scales=floats("scales"), threshold=float(d["threshold"]),
+                   operating_point=str(d.get("operating_point", "")))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> Model:
+    """The shipped model (package data)."""
+    text = resources.files("assistant").joinpath("data/answerability.json").read_text("utf-8")
+    return Model.from_dict(json.loads(text))
+
+
+def is_year(token: str) -> bool:
+    return bool(_YEAR.fullmatch(token))
+
+
+def constraints(question: str) -> list[str]:
+    """The literal constraints of a question: years, numbers, ordinals, qualifiers."""
+    found: list[str] = []
+    for rx in (_YEAR, _ORDINAL, _QUALIFIER):
+        found += [m.group() for m in rx.finditer(question)]
+    found += [m.group() for m in _NUMBER.finditer(question) if not _YEAR.fullmatch(m.group())]
+    return list(dict.fromkeys(found))
+
+
+def _norm(token: str) -> str:
+    return re.sub(r"['’]s?$", "", token.lower())
+
+
+def unmatched_constraints(question: str, evidence: str, date: str = "") -> list[str]:
+    """The question's constraints that neither ``evidence`` nor the article ``date`` holds."""
+    ev = evidence.lower()
+    year = date[:4]
+    out = []
+    for c in constraints(question):
+        n = _norm(c)
+        if _YEAR.fullmatch(c) and c == year:
+            continue
+        if not re.search(rf"(?<![\w]){re.escape(n)}", ev):
+            out.append(c)
+    return out
+
+
+def signals(*, question: str, sentence: str, passage_text: str, title: str, date: str,
+            support: float, dense: float, names: set[str], short_found: bool | None,
+            agree: float, idf: Callable[[str], float]) -> dict[str, float]:
+    """The signals of one candidate answer (see the module docstring)."""
+    qterms = set(terms(question))
+    total = sum(idf(t) for t in qterms) or 1.0
+    sterms = set(terms(sentence))
+    pterms = set(terms(f"{title} {passage_text}"))
+    cons = constraints(question)
+    missing = unmatched_constraints(question, f"{title} {passage_text}", date)
+    return {
+        "support": support,
+        "lex": sum(idf(t) for t in qterms & sterms) / total,
+        "passage_lex": sum(idf(t) for t in qterms & pterms) / total,
+        "dense": max(dense, 0.0),
+        "names": 1.0 if not names else len(names & pterms) / len(names),
+        "constraints": 1.0 if not cons else 1.0 - len(missing) / len(cons),
+        "short": 0.5 if short_found is None else float(short_found),
+        "agree": agree,
+    }
+
+
+def decide(sig: Mapping[str, float], *, model: Model | None = None,
+           missing_constraints: Sequence[str] = (), missing_names: Sequence[str] = (),
+           held: Sequence[str] = ()) -> Decision:
+    """Answer when the model's probability reaches its threshold; otherwise say why.
+
+    A year the question names that the evidence lacks is decisive whatever the model says:
+    an article about the 2018 final does not answer a question about the 2019 one."""
+    m = model or default_model()
+    p = m.probability(sig)
+    years = [c for c in missing_constraints if _YEAR.fullmatch(c)]
+    if years:
+        return Decision(False, p, refusal_reason(years, (), held))
+    if p >= m.threshold:
+        return Decision(True, p)
+    return Decision(False, p, refusal_reason(missing_constraints, missing_names, held))
+
+
+def refusal_reason(missing_constraints: Sequence[str], missing_names: Sequence[str],
+                   held: Sequence[str]) -> str:
+    """One sentence: what the closest articles lack."""
+    lack = _join(missing_constraints, quote=True) if missing_constraints else \
+        _join(missing_names) if missing_names else ""
+    if lack:
+        if held:
+            return f"The closest articles mention {_join(held, conj='and')} but not {lack}."
+        return f"The closest articles do not mention {lack}."
+    return "The closest passages are about the topic but do not state the answer."
+
+
+def _join(items: Sequence[str], *, quote: bool = False, conj: str = "or") -> str:
+    xs = [f"“{x}”" if quote else x for x in items]
+    return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + f" {conj} " + xs[-1]
