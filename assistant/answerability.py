@@ -13,6 +13,13 @@ module measures how well that candidate matches the *question*:
                    such as "women's") matched by the passage, its headline or its date
 * ``short``        1 when a phrase of the expected answer type was found (0.5: a yes/no question)
 * ``agree``        share of the retrieved articles that repeat the short answer phrase
+* ``pred_lex``     ``lex`` over the question's words that are not names (its predicate: "green
+                   lit for a new season"), the part a merely topical passage lacks
+* ``rare``         share of the question's two rarest words in the lead passage
+* ``short_score``  the short-answer ranker's score of its phrase (0 without one)
+* ``dense_top``    the best retrieved passage's cosine to the question
+* ``kw_peak``      how far the best BM25 passage stands above the fifth (0: a flat list, the
+                   mark of a question no article is really about)
 
 A logistic regression turns them into a probability; its coefficients are data
 (``assistant/data/answerability.json``), fitted by ``scripts/fit_answerability.py`` on the
@@ -33,14 +40,20 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from index.errors import ConfigError
 from index.text import terms
 
-SIGNALS = ("support", "lex", "passage_lex", "dense", "names", "constraints", "short", "agree")
+# what the model weighs (``names`` and ``short`` are reported too, but are nearly constant
+# on answerable questions, so a model fitted on them would extrapolate wildly)
+SIGNALS = ("support", "lex", "passage_lex", "dense", "constraints", "agree", "pred_lex", "rare",
+           "short_score", "dense_top", "kw_peak")
+CLIP = 3.0  # standardised signals are clipped to +-CLIP: no signal can outvote all the others
 
+_SHORT_SIGNALS = frozenset({"short", "agree", "short_score"})
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _ORDINAL = re.compile(r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
-                      r"eighth|ninth|tenth|last|final)\b", re.I)
+                      r"eighth|ninth|tenth)\b", re.I)
 _QUALIFIER = re.compile(r"\b(?:women|men|girls|boys)['’]s?\b|\b(?:women|men)\b|"
                         r"\b(?:junior|senior|under-\d+|u-?\d+|paralympic|olympic|indoor|outdoor"
                         r"|semifinal|semi-final|quarterfinal|final)s?\b", re.I)
@@ -67,9 +80,13 @@ class Model:
     operating_point: str = ""
 
     def probability(self, signals: Mapping[str, float]) -> float:
+        """P(the candidate answers the question). A yes/no question has no short answer to
+        judge (``short`` == 0.5): its short-answer signals count as average, not as missing."""
         z = self.bias
+        yesno = signals.get("short") == 0.5
         for name, w, m, s in zip(SIGNALS, self.weights, self.means, self.scales, strict=True):
-            z += w * (float(signals.get(name, 0.0)) - m) / (s or 1.0)
+            value = m if yesno and name in _SHORT_SIGNALS else float(signals.get(name, 0.0))
+            z += w * max(-CLIP, min(CLIP, (value - m) / (s or 1.0)))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     @classmethod
@@ -89,8 +106,12 @@ class Model:
 @lru_cache(maxsize=1)
 def default_model() -> Model:
     """The shipped model (package data)."""
-    text = resources.files("assistant").joinpath("data/answerability.json").read_text("utf-8")
-    return Model.from_dict(json.loads(text))
+    path = resources.files("assistant").joinpath("data/answerability.json")
+    try:
+        return Model.from_dict(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"the answerability model {path} is unreadable ({exc}); reinstall "
+                          "Newsdesk or refit it with scripts/fit_answerability.py") from exc
 
 
 def is_year(token: str) -> bool:
@@ -126,12 +147,17 @@ def unmatched_constraints(question: str, evidence: str, date: str = "") -> list[
 
 def signals(*, question: str, sentence: str, passage_text: str, title: str, date: str,
             support: float, dense: float, names: set[str], short_found: bool | None,
-            agree: float, idf: Callable[[str], float]) -> dict[str, float]:
+            agree: float, idf: Callable[[str], float], short_score: float = 0.0,
+            dense_scores: Sequence[float] = (), keyword_scores: Sequence[float] = ()
+            ) -> dict[str, float]:
     """The signals of one candidate answer (see the module docstring)."""
     qterms = set(terms(question))
     total = sum(idf(t) for t in qterms) or 1.0
     sterms = set(terms(sentence))
     pterms = set(terms(f"{title} {passage_text}"))
+    pred = qterms - names
+    ptotal = sum(idf(t) for t in pred) or 1.0
+    rarest = sorted(qterms, key=lambda t: -idf(t))[:2]
     cons = constraints(question)
     missing = unmatched_constraints(question, f"{title} {passage_text}", date)
     return {
@@ -143,7 +169,20 @@ def signals(*, question: str, sentence: str, passage_text: str, title: str, date
         "constraints": 1.0 if not cons else 1.0 - len(missing) / len(cons),
         "short": 0.5 if short_found is None else float(short_found),
         "agree": agree,
+        "pred_lex": sum(idf(t) for t in pred & sterms) / ptotal if pred else 1.0,
+        "rare": sum(t in pterms for t in rarest) / len(rarest) if rarest else 1.0,
+        "short_score": short_score,
+        "dense_top": max(dense_scores, default=0.0),
+        "kw_peak": _peak(keyword_scores),
     }
+
+
+def _peak(scores: Sequence[float]) -> float:
+    ranked = sorted((s for s in scores if s > 0), reverse=True)
+    if not ranked:
+        return 0.0
+    fifth = ranked[4] if len(ranked) > 4 else 0.0
+    return (ranked[0] - fifth) / ranked[0]
 
 
 def decide(sig: Mapping[str, float], *, model: Model | None = None,

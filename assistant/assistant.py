@@ -116,6 +116,9 @@ class Assistant:
         """Load the embedding model now rather than on the first question."""
         self._vectors.one("warm up")
         self._vectors.many(["Warm up the sentence path too."])
+        from assistant.nlp import entities
+
+        entities("Warm up the entity tagger in Paris.")
 
     @classmethod
     def from_settings(cls, settings: Settings, **kw: Any) -> Assistant:
@@ -171,9 +174,10 @@ class Assistant:
         return q
 
     def _filters(self, question: str, since: Any, until: Any, source: Any,
-                 today: date | None, exclude: Sequence[str] = ()) -> Filters:
+                 today: date | None, exclude: Sequence[str] = (),
+                 question_dates: bool = True) -> Filters:
         s, u = parse_day(since, "--since"), parse_day(until, "--until")
-        if s is None and u is None:
+        if s is None and u is None and question_dates:
             rng = dates.parse_range(question, today)
             if rng:
                 s, u = rng
@@ -183,11 +187,13 @@ class Assistant:
 
     def retrieve(self, question: str, *, k: int | None = None, mode: str = "hybrid",
                  since: Any = None, until: Any = None, source: Any = None,
-                 today: date | None = None, exclude: Sequence[str] = ()) -> list[Passage]:
+                 today: date | None = None, exclude: Sequence[str] = (),
+                 question_dates: bool = True) -> list[Passage]:
         """Ranked passages for ``question`` (what the answer will rest on); ``exclude`` names
-        articles to leave out (the hard-negative evaluation hides the gold ones)."""
+        articles to leave out (the hard-negative evaluation hides the gold ones);
+        ``question_dates=False`` ignores a date range the question's own words name."""
         q = self._check(question)
-        filters = self._filters(q, since, until, source, today, exclude)
+        filters = self._filters(q, since, until, source, today, exclude, question_dates)
         r = self.retriever(mode=mode, k=k, filters=filters, today=today)
         vector = self._vectors.one(q) if mode != "bm25" else None
         found = r.search(q, vector=vector)
@@ -195,6 +201,24 @@ class Assistant:
             raise EmptyIndexError(f"the index at {self.settings.location} holds no articles; "
                                   "add some with `newsdesk ingest PATH`")
         return found
+
+    def _empty_reason(self, question: str, since: Any, until: Any, source: Any,
+                      today: date | None) -> str:
+        """Why nothing was retrieved: usually a date range or source that no article has."""
+        f = self._filters(question, since, until, source, today)
+
+        def day(epoch: int | None) -> str:
+            return datetime.fromtimestamp(epoch, UTC).date().isoformat() if epoch else "…"
+
+        parts = []
+        if f.since is not None or f.until is not None:
+            asked = "the question asks about" if since is None and until is None else "asked for"
+            parts.append(f"dated {day(f.since)} to {day(f.until)} ({asked})")
+        if f.sources:
+            parts.append(f"from {', '.join(f.sources)}")
+        if not parts:
+            return "No passage in the index matches the question."
+        return f"No article in the index is {' and '.join(parts)}."
 
     def ask(self, question: str, **kw: Any) -> Answer:
         """Answer ``question`` with citations. Keyword options: ``k``, ``since``, ``until``,
@@ -229,7 +253,20 @@ class Assistant:
         retrieved = tuple(dict.fromkeys(p.article_id for p in passages))
         base: dict[str, Any] = dict(question=q, standalone_question=standalone,
                                     retrieved=retrieved)
+        if not passages and since is None and until is None and \
+                dates.parse_range(standalone, today):
+            # nothing in the period the question names ("in 2019"): answer from the closest
+            # articles of any date, so the refusal can say what they cover and what they lack
+            passages = self.retrieve(standalone, k=k, source=source, today=today,
+                                     exclude=exclude, question_dates=False)
         if name == "extractive":
+            if not passages:
+                reason = self._empty_reason(standalone, since, until, source, today)
+                text = f"{REFUSAL} {reason}"
+                yield from _pieces(text)
+                yield Answer(text=text, answered=False, answerer=name, latency_ms=_ms(t0),
+                             reason=reason, **base)
+                return
             got = ex.answer(standalone, qvec, passages, focus=q)
             yield from _pieces(got.text)
             yield Answer(text=got.text, answered=got.answered, citations=tuple(got.citations),

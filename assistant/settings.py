@@ -33,7 +33,7 @@ class Settings:
     recency_weight: float = 1.0     # boost for articles near "today" (0 turns it off)
     recency_days: float = 7.0
     answerer: str = "extractive"
-    min_support: float = 0.40       # extractive: below this the articles "don't answer"
+    min_support: float = 0.0        # extractive: an extra hard floor under the answerability model
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None

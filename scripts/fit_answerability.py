@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.answerability import SIGNALS  # noqa: E402
+from assistant.answerability import CLIP, SIGNALS  # noqa: E402
 
 L2 = 1.0
 
@@ -53,7 +53,7 @@ def samples(reports: list[dict]) -> tuple[np.ndarray, np.ndarray, int]:
 def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    z = np.hstack([np.clip((x - mean) / scale, -CLIP, CLIP), np.ones((len(x), 1))])
     w = np.zeros(z.shape[1])
     reg = np.eye(z.shape[1]) * L2
     reg[-1, -1] = 0.0  # the bias is not shrunk
@@ -70,7 +70,7 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np
 
 def prob(x: np.ndarray, w: np.ndarray, b: float, mean: np.ndarray, scale: np.ndarray
          ) -> np.ndarray:
-    return 1 / (1 + np.exp(-(((x - mean) / scale) @ w + b)))
+    return 1 / (1 + np.exp(-(np.clip((x - mean) / scale, -CLIP, CLIP) @ w + b)))
 
 
 def threshold_for(p_pos: np.ndarray, n_answerable: int, answered: float) -> float:

@@ -5,8 +5,10 @@ Each sentence of the retrieved passages is scored by
 * ``dense``: cosine between the question and the sentence embeddings,
 * an answer-type cue (a number for "how many", a place after "in" for "where", ...),
 * a small prior for the passage's retrieval rank.
-The best one or two sentences become the answer, each followed by its ``[n]``. When the best
-score is below ``min_support`` the answer says the articles don't answer the question.
+The best one or two sentences become the answer, each followed by its ``[n]``. Whether to answer
+at all is decided by ``assistant.answerability`` (a calibrated model over the candidate's
+signals; a year the evidence lacks is decisive); a refusal says why. "What did X say?"
+questions are answered with X's attributed quote (``index.quotes``).
 """
 
 from __future__ import annotations
@@ -97,11 +99,21 @@ _FOCUS = re.compile(r"^(?:what|which)\s+(?:is|was|are|were)?\s*(?:the\s+)?(?:nam
 
 
 def surface_names(question: str, stems: set[str]) -> list[str]:
-    """The question's own words for the name stems in ``stems`` (for messages)."""
-    toks = re.findall(r"[A-Za-z][A-Za-z’'.-]*", question)
-    out = [w for i, w in enumerate(toks) if i > 0 and w[:1].isupper() and w not in _QWORDS
-           and set(terms(w)) & stems]
-    return list(dict.fromkeys(w.rstrip(".") for w in out))
+    """The question's own words for the name stems in ``stems``, adjacent capitalised words
+    kept together ("Lakeside Open"), for messages."""
+    runs: list[list[str]] = []
+    prev_end = -2
+    for i, m in enumerate(re.finditer(r"[A-Za-z][A-Za-z’'.-]*", question)):
+        w = m.group()
+        if i == 0 or not w[:1].isupper() or w in _QWORDS:
+            continue
+        if runs and question[prev_end:m.start()] == " ":
+            runs[-1].append(w)
+        else:
+            runs.append([w])
+        prev_end = m.end()
+    out = [" ".join(r).rstrip(".") for r in runs if set(terms(" ".join(r))) & stems]
+    return list(dict.fromkeys(out))
 
 
 def focus_term(question: str) -> str | None:
@@ -131,7 +143,7 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embed_texts: Callable[[list[str]], list[list[float]]] | None,
-                 idf: Callable[[str], float], *, min_support: float = 0.40,
+                 idf: Callable[[str], float], *, min_support: float = 0.0,
                  max_sentences: int = 2, candidates: int = 6) -> None:
         self.embed_texts = embed_texts
         self.idf = idf
@@ -232,9 +244,10 @@ class ExtractiveAnswerer:
         # The sentence that holds the short answer phrase leads the cited answer; the best
         # scored sentences follow.
         usable = self.usable(question, focus, passages)
-        hit = short_answer(focus or question, usable, self.embed_texts, self.idf)
+        found = short_answer(focus or question, usable, self.embed_texts, self.idf)
+        hit = found if found is not None and found.fits else None
         lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
-        decision, sig = self._judge(question, focus, scored[0], lead, hit, usable)
+        decision, sig = self._judge(question, focus, scored[0], lead, found, usable, passages)
         if not decision.answer or scored[0].score < self.min_support:
             reason = decision.reason or A.refusal_reason((), (), ())
             return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score,
@@ -297,7 +310,7 @@ class ExtractiveAnswerer:
                          {"quote": round(score, 4)}, None)
 
     def _judge(self, question: str, focus: str | None, best: Scored, lead: Scored,
-               hit: Phrase | None, usable: list[Passage]
+               hit: Phrase | None, usable: list[Passage], passages: list[Passage]
                ) -> tuple[A.Decision, dict[str, float]]:
         """The answerability decision for the candidate (best sentence, lead passage, phrase)."""
         q = focus or question
@@ -317,11 +330,13 @@ class ExtractiveAnswerer:
             passage_text=p.text, title=p.title, date=p.date, support=best.score,
             dense=best.dense, names=names,
             short_found=None if kind == "yesno" else hit is not None, agree=agree,
-            idf=self.idf)
+            idf=self.idf, short_score=hit.score if hit is not None else 0.0,
+            dense_scores=[x.dense for x in passages if x.dense is not None],
+            keyword_scores=[x.keyword for x in passages if x.keyword is not None])
         decision = A.decide(
             sig, missing_constraints=A.unmatched_constraints(q, f"{p.title} {p.text}", p.date),
             missing_names=surface_names(q, names - pterms),
-            held=surface_names(q, names & pterms))
+            held=surface_names(q, (entities(q) | names) & pterms))
         return decision, sig
 
 

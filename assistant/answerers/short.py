@@ -237,13 +237,15 @@ class Phrase:
     end: int
     sentence: tuple[int, int]
     score: float
+    fits: bool = True  # False: the best phrase has the wrong entity type (never shown)
 
 
 def short_answer(question: str, passages: Sequence[Any],
                  embed: Callable[[list[str]], list[list[float]]] | None,
                  idf: Callable[[str], float], *, limit: int = LIMIT) -> Phrase | None:
     """The best answer phrase in ``passages`` (retrieved, best first), or None when no phrase
-    fits the question (or it asks yes/no)."""
+    fits the question (or it asks yes/no); ``Phrase.fits`` is False when spaCy says its entity
+    type is wrong for the question (a person for "what will run the lamp?")."""
     qterms = set(terms(question))
     kind = question_kind(question)
     if kind == "yesno" or not passages or not qterms:
@@ -327,8 +329,56 @@ def short_answer(question: str, passages: Sequence[Any],
                 row[0] += W_HEAD * float(sim)
         ranked.sort(key=lambda r: -r[0])
     score, c, st = ranked[0]
+    # the best phrase of the wrong kind is returned unfit: its evidence still counts for the
+    # answer/refuse decision, but no short answer beats a wrong one
     return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
-                  (st.start, st.end), score)
+                  (st.start, st.end), score, type_fits(question, st.text(passages), c))
+
+
+_PERSON_HEAD = re.compile(
+    r"\b(?:person|man|woman|people|leader|president|minister|official|aide|player|actor|"
+    r"actress|singer|star|ceo|founder|chief|senator|governor|mayor|judge|candidate|author|"
+    r"artist|rapper|coach|athlete|spokes(?:wo)?man|spokesperson|director|king|queen|prince|"
+    r"princess|pope|billionaire|celebrity|journalist|lawmaker|politician)s?$", re.I)
+_PLACE_HEAD = re.compile(r"\b(?:place|country|city|state|nation|continent|region|island|"
+                         r"province|town|capital|county|territory|village)s?$", re.I)
+
+
+def expected_entities(question: str) -> tuple[str, frozenset[str]] | None:
+    """What entity type a question's answer must (``allow``) or must not (``forbid``) have:
+    who -> people and bodies, where / which city -> places, which minister -> a person, and a
+    what/which question about a thing never a person."""
+    from assistant.nlp import PERSONISH, PLACES
+
+    q = question.strip().lower()
+    head = head_phrase(question) or ""
+    if re.match(r"(?:who|whom|whose)\b", q):
+        return "allow", PERSONISH
+    if re.match(r"where\b", q) or _PLACE_HEAD.search(head):
+        return "allow", PLACES
+    if _PERSON_HEAD.search(head):
+        return "allow", frozenset({"PERSON"})
+    if re.match(r"(?:what|which)\b", q):
+        return "forbid", frozenset({"PERSON"})
+    return None
+
+
+def type_fits(question: str, sentence: str, cand: Candidate) -> bool:
+    """Whether spaCy's entity type of ``cand`` (in its sentence) fits the question. A phrase
+    spaCy sees no entity in passes: the check only rejects a clear mismatch."""
+    want = expected_entities(question)
+    if want is None or cand.kind not in ("name", "phrase", "quoted"):
+        return True
+    from assistant.nlp import label_of
+
+    label = label_of(sentence, cand.start, cand.end)
+    if label is None:
+        return True
+    mode, labels = want
+    if mode == "allow":
+        return label in labels or (label == "NORP" and "GPE" in labels)  # British ~ Britain
+    # a one-word "person" is as often a brand spaCy misreads (Twitter): only a full name counts
+    return label not in labels or len(cand.text.split()) < 2
 
 
 @dataclass

@@ -80,7 +80,7 @@ def test_login_is_throttled_and_pages_carry_a_csp(tmp_path_factory):
     import urllib.request
 
     for srv in seeded_chat(tmp_path_factory, "auth", "--auth", "ann:s3cret"):
-        def login(pw: str) -> tuple[int, Any]:
+        def login(pw: str, srv: Any = srv) -> tuple[int, Any]:
             data = urllib.parse.urlencode({"username": "ann", "password": pw}).encode()
             try:
                 with urllib.request.urlopen(srv.url + "login", data=data, timeout=30) as r:

@@ -107,6 +107,9 @@ def test_ask_follow_up_upload_and_screenshot(page, tmp_path):
 
     # the <script> in the article is shown as text, never run
     ask(page, "What will run the lamp at Skerry Point?", "mainland")
+    # a what-question about the lamp never gets a person as its bold short answer
+    bold = page.locator("#nd-chat [data-testid='bot']").last.locator("strong")
+    assert bold.count() == 0 or "automatically from the mainland" in bold.inner_text()
     assert page.evaluate("window.__pwned") is None
     out = ROOT / "artifacts" / "chat-browser.png"
     out.parent.mkdir(exist_ok=True)

@@ -25,7 +25,7 @@ def test_eval_seed_gold_report(tmp_path: Path, seed_dir: Path):
     rep = json.loads(out.read_text())
     assert rep["n"] == 10 and rep["retriever"] == "hybrid"
     assert set(rep["retrieval"]) == {"hit@1", "hit@5", "hit@10", "mrr@10"}
-    assert set(rep["answer"]) == {"contains", "em", "f1", "mc_accuracy"}
+    assert set(rep["answer"]) == {"answered", "contains", "em", "f1", "mc_accuracy"}
     assert rep["retrieval"]["hit@1"] == 1.0      # evidence quote in the top chunk
     assert rep["answer"]["contains"] == 1.0 and rep["refusal"]["accuracy"] == 1.0
     assert rep["answer"]["mc_accuracy"] is None  # no choices in the seed gold: n/a

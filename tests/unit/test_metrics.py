@@ -44,20 +44,24 @@ class _FakeAssistant:
     """Scripted retrieval and answers, so every aggregate can be computed by hand."""
 
     def __init__(self, script):
+        from types import SimpleNamespace
+
         self.script = script
+        self.settings = SimpleNamespace(k=5)
 
     def warm(self):
         pass
 
-    def retrieve(self, question, **_kw):
+    def retrieve(self, question, exclude=(), **_kw):
         from types import SimpleNamespace
 
-        return [SimpleNamespace(article_id=a, text=t) for a, t in self.script[question]["ranked"]]
+        s = self.script[question].get("hidden", {}) if exclude else self.script[question]
+        return [SimpleNamespace(article_id=a, text=t) for a, t in s["ranked"]]
 
-    def ask(self, question, **_kw):
+    def ask(self, question, exclude=(), **_kw):
         from assistant.citations import Answer, Citation
 
-        s = self.script[question]
+        s = self.script[question].get("hidden", {}) if exclude else self.script[question]
         cites = tuple(Citation(n=i, article_id="x", title="", date="", source="", url="",
                                passage=p, start=0, end=len(p), score=1.0)
                       for i, p in enumerate(s["cited"], 1))
@@ -108,5 +112,42 @@ def test_evaluate_nulls_what_does_not_apply():
                            "cited": []}}
     rep = evaluate(_FakeAssistant(script), qs, use_question_date=False)
     assert rep["refusal"]["accuracy"] == 1.0
-    assert rep["answer"] == {"contains": None, "em": None, "f1": None, "mc_accuracy": None}
+    assert rep["answer"] == {"answered": None, "contains": None, "em": None, "f1": None,
+                             "mc_accuracy": None}
     assert rep["retrieval"]["hit@1"] is None and rep["citation"]["precision"] is None
+
+
+def test_hide_gold_half_and_confusion_hand_computed():
+    from assistant.evaluation.gold import GoldQuestion
+    from assistant.evaluation.runner import evaluate, format_table
+
+    qs = [GoldQuestion(f"q{i}", f"Q{i}?", (f"A{i}",), None, True, (), (), (f"d{i}",))
+          for i in range(1, 5)]
+    script = {
+        # answered right; hidden: refused (right)
+        "Q1?": {"ranked": [("d1", "A1")], "text": "A1 [1]", "answered": True, "cited": ["A1"],
+                "hidden": {"ranked": [("x", "other")], "text": "no", "answered": False,
+                           "cited": []}},
+        # answered wrong; hidden: answered (wrong)
+        "Q2?": {"ranked": [("d2", "B")], "text": "B [1]", "answered": True, "cited": ["B"],
+                "hidden": {"ranked": [("x", "other")], "text": "C [1]", "answered": True,
+                           "cited": ["C"]}},
+        # refused; hidden: the answer string is still in a passage -> dropped
+        "Q3?": {"ranked": [("d3", "A3")], "text": "no", "answered": False, "cited": [],
+                "hidden": {"ranked": [("y", "also A3 here")], "text": "A3 [1]",
+                           "answered": True, "cited": ["also A3 here"]}},
+        # answered right; hidden: refused (right)
+        "Q4?": {"ranked": [("d4", "A4")], "text": "A4 [1]", "answered": True, "cited": ["A4"],
+                "hidden": {"ranked": [("z", "none")], "text": "no", "answered": False,
+                           "cited": []}},
+    }
+    rep = evaluate(_FakeAssistant(script), qs, use_question_date=False, hide_gold=True)
+    assert rep["answer"]["answered"] == 0.75 and rep["answer"]["contains"] == 0.5
+    assert rep["hidden"] == {"asked": 4, "dropped": 1, "scored": 3,
+                             "refusal_accuracy": pytest.approx(2 / 3, abs=1e-4)}
+    assert rep["confusion"] == {"answerable": {"answered_right": 2, "answered_wrong": 1,
+                                               "refused": 1},
+                                "hidden": {"answered": 1, "refused": 2}}
+    table = format_table(rep)
+    assert "refusal_accuracy=0.667" in table and "dropped=1" in table
+    assert evaluate(_FakeAssistant(script), qs, use_question_date=False).get("hidden") is None

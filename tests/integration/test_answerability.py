@@ -1,0 +1,99 @@
+"""Knowing when the articles don't hold the answer, on the real model and a real Chroma:
+a year no article covers, a quote asked for, and the hidden-gold evaluation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant import Assistant
+from assistant.cli import main
+from index.pipeline import ingest
+
+pytestmark = pytest.mark.slow
+
+FINAL_2018 = """---
+title: Lee wins the 2018 women's final
+date: 2018-07-14
+source: Sports Desk
+---
+Hana Lee won the women's final at the 2018 Lakeside Open on Saturday, beating Mia Cruz in
+three sets. It was Lee's first title at the Lakeside Open.
+"""
+FINAL_2018_MEN = """---
+title: Ortiz takes the 2018 men's title
+date: 2018-07-15
+source: Sports Desk
+---
+Luis Ortiz won the men's final at the 2018 Lakeside Open on Sunday, his second title there.
+"""
+
+
+@pytest.fixture
+def sports(real_store, tmp_path) -> Assistant:
+    d = tmp_path / "arts"
+    d.mkdir()
+    (d / "women2018.md").write_text(FINAL_2018, encoding="utf-8")
+    (d / "men2018.md").write_text(FINAL_2018_MEN, encoding="utf-8")
+    ingest([d], real_store, keyword_dir=tmp_path / "index" / "keyword")
+    return Assistant(index_dir=tmp_path / "index", store=real_store)
+
+
+def test_a_year_no_article_covers_is_refused_and_said(sports):
+    ok = sports.ask("Who won the women's final at the Lakeside Open in 2018?")
+    assert ok.answered and "Hana Lee" in ok.text and ok.short == "Hana Lee"
+    no = sports.ask("Who won the women's final at the Lakeside Open in 2019?")
+    assert not no.answered and not no.citations and no.short == ""
+    assert "“2019”" in no.reason and no.reason in no.text
+    assert "Lakeside Open" in no.reason  # it says what the articles do cover
+
+
+def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path):
+    ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
+    a = Assistant(index_dir=tmp_path / "index", store=real_store)
+    ans = a.ask("What did Trump reply when Putin offered to mediate in the Iran-Israel war?")
+    assert ans.answered
+    assert ans.short == "No, I don’t need help with Iran. I need help with you."
+    cited = ans.citations[ans.short_citation - 1]
+    assert ans.short in cited.passage and cited.passage.startswith("Trump responded")
+    body = (seed_dir / "000_867221607fc7f5dd.txt").read_text(encoding="utf-8")
+    assert cited.passage in body
+
+
+def test_eval_hide_gold_reports_both_halves(tmp_path, capsys):
+    """Gold articles hidden by an exclusion filter (one index); a question whose answer another
+    article also holds is dropped from the hidden half and counted."""
+    arts = [
+        {"id": "g1", "title": "Harbour bridge reopens", "published_date": "2025-06-02",
+         "body": "The harbour bridge reopened on Monday after repairs. Engineers replaced 412 "
+                 "steel cables during the eight months of work."},
+        {"id": "g2", "title": "Museum names new director", "published_date": "2025-06-03",
+         "body": "The city museum named Clara Nunez as its new director on Tuesday."},
+        {"id": "d1", "title": "Bridge traffic returns", "published_date": "2025-06-04",
+         "body": "Traffic returned to the harbour bridge on Wednesday, the council said."},
+        {"id": "d2", "title": "Museum director profile", "published_date": "2025-06-05",
+         "body": "Clara Nunez, the museum's new director, grew up in the city."},
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(a) for a in arts) + "\n", encoding="utf-8")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "q1", "question": "How many steel cables did engineers replace on the harbour "
+         "bridge?", "answers": ["412"], "gold_doc_ids": ["g1"], "question_date": "2025-06-06"},
+        {"id": "q2", "question": "Who did the city museum name as its new director?",
+         "answers": ["Clara Nunez"], "gold_doc_ids": ["g2"], "question_date": "2025-06-06"},
+    ]) + "\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    code = main(["eval", str(gold), "--corpus", str(corpus), "--index", str(tmp_path / "idx"),
+                 "--hide-gold", "--json", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0 and "hidden" in printed and "confusion" in printed
+    rep = json.loads(out.read_text())
+    assert rep["answer"]["answered"] == 1.0 and rep["answer"]["contains"] == 1.0
+    # q2's answer is also in d2: dropped; q1 without g1 has no "412" anywhere: refused
+    assert rep["hidden"] == {"asked": 2, "dropped": 1, "scored": 1, "refusal_accuracy": 1.0}
+    assert rep["confusion"]["hidden"] == {"answered": 0, "refused": 1}
+    q1 = next(r for r in rep["per_question"] if r["id"] == "q1")
+    assert q1["hidden"]["answered"] is False and q1["hidden"]["reason"]
+    assert "412" not in q1["hidden"]["answer"]

@@ -1,0 +1,88 @@
+"""The answer/refuse decision: constraints, reasons, the model file; quotes and speakers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant import answerability as A
+from index.quotes import find_quotes, speech_question
+from tests.conftest import SEED_ARTICLE
+
+
+def test_constraints_of_a_question():
+    q = "Who won the women's final at the 2019 championship, the 3rd in a row for 12 teams?"
+    assert A.constraints(q) == ["2019", "3rd", "women's", "final", "12"]
+    assert A.constraints("How long did the call last?") == []
+
+
+def test_unmatched_constraints_use_the_text_and_the_article_date():
+    q = "Who won the women's final in 2019?"
+    assert A.unmatched_constraints(q, "The women’s final was won by Lee.", "2019-07-01") == []
+    assert A.unmatched_constraints(q, "The men's final was won by Lee in 2018.", "2018-07-01") \
+        == ["2019", "women's"]
+
+
+def test_a_missing_year_is_decisive_and_said():
+    sig = {name: 1.0 for name in A.SIGNALS}  # every other signal perfect
+    d = A.decide(sig, missing_constraints=["2019"], held=["Wimbledon"])
+    assert not d.answer
+    assert d.reason == "The closest articles mention Wimbledon but not “2019”."
+    assert A.decide(sig).answer
+
+
+def test_reasons_read_as_sentences():
+    assert A.refusal_reason([], ["Zelenskyy", "China"], []) == \
+        "The closest articles do not mention Zelenskyy or China."
+    assert A.refusal_reason([], [], []).startswith("The closest passages are about the topic")
+
+
+def test_shipped_model_matches_the_signals_and_is_calibrated():
+    m = A.default_model()
+    assert len(m.weights) == len(A.SIGNALS) and 0.0 < m.threshold < 1.0
+    low = {name: 0.0 for name in A.SIGNALS} | {"short": 0.0}
+    high = {name: (3.0 if name == "short_score" else 1.0) for name in A.SIGNALS}
+    assert m.probability(high) > m.threshold > m.probability(low)
+
+
+def test_a_model_for_other_signals_is_refused():
+    d = {"signals": ["support"], "weights": [1.0], "bias": 0, "means": [0], "scales": [1],
+         "threshold": 0.5}
+    with pytest.raises(ValueError, match="refit it"):
+        A.Model.from_dict(json.loads(json.dumps(d)))
+
+
+def test_quotes_and_their_speakers_in_the_seed():
+    body = SEED_ARTICLE.read_text(encoding="utf-8").split("\n", 1)[1]
+    quotes = find_quotes(body)
+    by = {(q.speaker, q.kind): q for q in quotes}
+    trump = by[("Trump", "direct")]
+    assert trump.words == "No, I don’t need help with Iran. I need help with you."
+    assert body[trump.start:trump.end] == trump.words
+    assert body[trump.span_start:trump.span_end].startswith("Trump responded to Putin’s offer")
+    ushakov = by[("Kremlin aide Yuri Ushakov", "direct")]
+    assert ushakov.words == "Russia will not back down"
+    assert all(body[q.start:q.end] == q.words for q in quotes)
+
+
+@pytest.mark.parametrize("text,speaker,words", [
+    ("“We will rebuild,” the mayor said on Monday.", "mayor", "We will rebuild"),
+    ("“It is over,” said Peskov.", "Peskov", "It is over"),
+    ("Peskov said: “The talks were useful and frank.”", "Peskov",
+     "The talks were useful and frank."),
+    ("Ana Lima spoke first. “We need more money now,” she told reporters.", "Ana Lima",
+     "We need more money now"),
+    ("The plan will fail, according to Senator Jane Doe.", "Senator Jane Doe",
+     "The plan will fail"),
+])
+def test_attribution_shapes(text, speaker, words):
+    (q,) = find_quotes(text)
+    assert (q.speaker, q.words) == (speaker, words)
+    assert text[q.start:q.end] == q.words
+
+
+def test_speech_questions():
+    assert speech_question("What did Trump reply when Putin offered to mediate?") == "Trump"
+    assert speech_question("What did the Kremlin aide say about Ukraine?") == "the Kremlin aide"
+    assert speech_question("What did the Pentagon halt?") is None
