@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant import conversation, dates
 from assistant.answerers.extractive import ExtractiveAnswerer, idf_lookup
-from assistant.citations import REFUSAL, Answer, verify
+from assistant.citations import REFUSAL, Answer, Citation, citation_from, verify
 from assistant.errors import BackendError, EmptyIndexError, QuestionError, StoreError
 from assistant.retrieval import Filters, HybridRetriever, Passage
 from assistant.settings import ANSWERERS, Settings
@@ -317,6 +317,35 @@ class Assistant:
             raise QuestionError("choose() needs at least one choice")
         passages = self.retrieve(q, k=k, today=today, since=since, until=until)
         return choose(q, list(choices), passages, self._vectors, self._idf)
+
+    def quotes(self, speaker: str, *, limit: int = 20, search: int = 200
+               ) -> list[tuple[str, Citation]]:
+        """What ``speaker`` said, newest first: ``(quoted words, Citation of the attribution)``.
+
+        The passages that name the speaker are found by keyword search (the ``search`` best),
+        and every quote attributed to a speaker whose name shares a word with ``speaker``
+        ("Peskov", "Dmitry Peskov", "Kremlin spokesman Dmitry Peskov") is listed once."""
+        from index.quotes import find_quotes
+        from index.text import terms
+
+        name = self._check(speaker)
+        want = set(terms(name))
+        if not want or self._keyword is None:
+            return []
+        hits = self._keyword.search(name, search)
+        rows = self.store.get_chunks([h.chunk_id for h in hits])
+        found: dict[tuple[str, int], tuple[str, str, Passage, Any]] = {}
+        for cid, (text, meta) in rows.items():
+            p = Passage.from_meta(cid, text, meta, score=0.0, dense=None, keyword=None, rank=0)
+            for q in find_quotes(text):
+                if set(terms(q.speaker)) & want:
+                    key = (p.article_id, p.start + q.start)  # overlapping chunks repeat quotes
+                    found.setdefault(key, (p.date, q.words, p, q))
+        ordered = sorted(found.values(), key=lambda r: (r[0], r[2].article_id), reverse=True)
+        out = []
+        for n, (_date, words, p, q) in enumerate(ordered[:limit], 1):
+            out.append((words, citation_from(n, p, q.span_start, q.span_end, 1.0)))
+        return out
 
     def as_runnable(self) -> Any:
         """A LangChain Runnable: ``str`` (or ``{"question": ..., ...}``) -> ``Answer``."""

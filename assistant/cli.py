@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", action="append", help="only this source (repeatable)")
     p.add_argument("--answerer", help="extractive (default), llama-cpp, openai, ollama")
 
+    p = sub.add_parser("quotes", help="what someone said, newest first, each cited")
+    p.add_argument("--speaker", required=True, metavar="NAME")
+    _common(p)
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("chat", help="start the web chat (Gradio)")
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
@@ -202,6 +208,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quotes(args: argparse.Namespace) -> int:
+    from assistant.assistant import Assistant
+
+    a = Assistant(settings=_settings(args))
+    rows = a.quotes(args.speaker, limit=args.limit)
+    if args.json:
+        print(json.dumps([{"words": w, "citation": c.to_dict() | {"context": None}}
+                          for w, c in rows], indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print(f"no quotes attributed to {args.speaker!r} in the index")
+    for words, c in rows:
+        print(f"[{c.n}] {c.date or 'undated'} · {c.source or 'unknown source'} · {c.title}")
+        print(f"    “{words}”")
+        print(f"    ({c.article_id}, chars {c.start}-{c.end}: {c.passage[:160]})")
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from ui.app import check_bind, launch
 
@@ -263,7 +287,8 @@ def _configure_logging(verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
-COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "ask": cmd_ask, "chat": cmd_chat,
+COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "ask": cmd_ask, "quotes": cmd_quotes,
+            "chat": cmd_chat,
             "eval": cmd_eval, "bench": cmd_bench}
 
 

@@ -97,3 +97,24 @@ def test_eval_hide_gold_reports_both_halves(tmp_path, capsys):
     q1 = next(r for r in rep["per_question"] if r["id"] == "q1")
     assert q1["hidden"]["answered"] is False and q1["hidden"]["reason"]
     assert "412" not in q1["hidden"]["answer"]
+
+
+def test_quotes_by_speaker_newest_first_each_cited(real_store, seed_dir, tmp_path, capsys):
+    later = seed_dir / "later.md"
+    later.write_text("---\ntitle: Kremlin comments again\ndate: 2025-07-10\n---\n"
+                     "“We are ready to talk again,” Yuri Ushakov said on Thursday.\n",
+                     encoding="utf-8")
+    ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
+    a = Assistant(index_dir=tmp_path / "index", store=real_store)
+    rows = a.quotes("Ushakov")
+    words = [w for w, _c in rows]
+    assert words[0] == "We are ready to talk again"  # the newest first
+    assert "Russia will not back down" in words
+    assert "No, I don’t need help with Iran. I need help with you." not in words  # Trump's
+    for w, c in rows:
+        assert w in c.passage and c.date
+    assert [c.n for _w, c in rows] == list(range(1, len(rows) + 1))
+    code = main(["quotes", "--speaker", "Trump", "--index", str(tmp_path / "index"), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out[0]["words"] == "No, I don’t need help with Iran. I need help with you."
+    assert out[0]["citation"]["passage"].startswith("Trump responded")
