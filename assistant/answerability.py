@@ -43,10 +43,15 @@ from typing import Any
 from index.errors import ConfigError
 from index.text import terms
 
-# what the model weighs (``names`` and ``short`` are reported too, but are nearly constant
-# on answerable questions, so a model fitted on them would extrapolate wildly)
-SIGNALS = ("support", "lex", "passage_lex", "dense", "constraints", "agree", "pred_lex", "rare",
-           "short_score", "dense_top", "kw_peak")
+# What the model weighs. ``names`` and ``short`` are reported too, but are nearly constant on
+# answerable questions (a model fitted on them extrapolates wildly); ``agree``, ``kw_peak`` and
+# ``dense_top`` are reported but not weighed: they describe the *collection* (how many copies
+# of a wire story it holds, how many articles share the question's names) more than the
+# answer, and a model fitted on the benchmark's story-heavy corpus with them refused correct
+# answers among distractors that share the question's names (tests/integration/
+# test_distractors.py).
+SIGNALS = ("support", "lex", "passage_lex", "dense", "constraints", "pred_lex", "rare",
+           "short_score")
 CLIP = 3.0  # standardised signals are clipped to +-CLIP: no signal can outvote all the others
 
 _SHORT_SIGNALS = frozenset({"short", "agree", "short_score"})

@@ -177,19 +177,26 @@ def _valid_k(k: Any) -> int:
 
 def _read_upload(path: Path) -> bytes:
     """The bytes of one uploaded file (a regular file, within the upload limit)."""
-    from index.loaders.common import open_regular, read_capped
+    from index.errors import LoadError
+    from index.loaders.common import open_regular
 
+    limit = MAX_UPLOAD_MB * 1_000_000
     try:
         with open_regular(path, path.name) as fh:
-            return read_capped(fh, MAX_UPLOAD_MB * 1_000_000, path.name)
+            data = fh.read(limit + 1)
     except OSError as exc:
-        from index.errors import LoadError
-
         raise LoadError(path.name, f"cannot read upload ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise LoadError(path.name, f"over the {MAX_UPLOAD_MB} MB upload limit")
+    return data
 
 
 def _discard_upload(path: Path) -> None:
-    """Delete Gradio's temporary copy of an upload (and its folder, when that is now empty)."""
+    """Delete Gradio's temporary copy of an upload (and its folder, when that is now empty).
+    Only files inside Gradio's upload folder are touched: a caller's own files never are."""
+    upload_root = os.environ.get("GRADIO_TEMP_DIR")
+    if not upload_root or not path.resolve().is_relative_to(Path(upload_root).resolve()):
+        return
     try:
         path.unlink(missing_ok=True)
         path.parent.rmdir()

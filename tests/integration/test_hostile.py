@@ -75,8 +75,9 @@ def test_hostile_corpus_one_line_per_bad_file_good_files_stored(tmp_path, capsys
     assert match_lines(corpus, [ln for ln in err2.splitlines() if ln.strip()]) == ([], [])
 
 
-def test_hostile_upload_rows_and_no_requests(tmp_path, request_log):
+def test_hostile_upload_rows_and_no_requests(tmp_path, request_log, monkeypatch):
     """The web upload handler (the same code the page calls) on the same corpus."""
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     from assistant import Assistant
     from index import open_store
     from index.embeddings import HashEmbeddings
@@ -100,6 +101,11 @@ def test_hostile_upload_rows_and_no_requests(tmp_path, request_log):
     assert {r.title for r in store.iter_article_records()} == corpus.good_titles
     assert request_log.requests == []
     assert not any(Path(u).exists() for u in upload)  # temporary copies deleted
+    # a caller's own files (outside Gradio's upload folder) are never deleted
+    own = tmp_path / "own.md"
+    own.write_text("# Own file\n\nA file of the caller's own, about a fair.")
+    be.upload([str(own)])
+    assert own.exists()
 
 
 def test_ids_never_collide_silently(tmp_path, capsys):
