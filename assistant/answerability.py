@@ -119,8 +119,9 @@ def default_model() -> Model:
                           "Newsdesk or refit it with scripts/fit_answerability.py") from exc
 
 
-def is_year(token: str) -> bool:
-    return bool(_YEAR.fullmatch(token))
+def years_of(items: Sequence[str]) -> list[str]:
+    """The years among constraints (the decisive kind)."""
+    return [c for c in items if _YEAR.fullmatch(c)]
 
 
 def constraints(question: str) -> list[str]:
@@ -152,10 +153,11 @@ def unmatched_constraints(question: str, evidence: str, date: str = "") -> list[
 
 def signals(*, question: str, sentence: str, passage_text: str, title: str, date: str,
             support: float, dense: float, names: set[str], short_found: bool | None,
-            agree: float, idf: Callable[[str], float], short_score: float = 0.0,
-            dense_scores: Sequence[float] = (), keyword_scores: Sequence[float] = ()
-            ) -> dict[str, float]:
-    """The signals of one candidate answer (see the module docstring)."""
+            agree: float, idf: Callable[[str], float], missing: Sequence[str] = (),
+            short_score: float = 0.0, dense_scores: Sequence[float] = (),
+            keyword_scores: Sequence[float] = ()) -> dict[str, float]:
+    """The signals of one candidate answer (see the module docstring); ``missing`` is
+    ``unmatched_constraints`` of the question against the lead passage."""
     qterms = set(terms(question))
     total = sum(idf(t) for t in qterms) or 1.0
     sterms = set(terms(sentence))
@@ -164,7 +166,6 @@ def signals(*, question: str, sentence: str, passage_text: str, title: str, date
     ptotal = sum(idf(t) for t in pred) or 1.0
     rarest = sorted(qterms, key=lambda t: -idf(t))[:2]
     cons = constraints(question)
-    missing = unmatched_constraints(question, f"{title} {passage_text}", date)
     return {
         "support": support,
         "lex": sum(idf(t) for t in qterms & sterms) / total,
@@ -199,7 +200,7 @@ def decide(sig: Mapping[str, float], *, model: Model | None = None,
     an article about the 2018 final does not answer a question about the 2019 one."""
     m = model or default_model()
     p = m.probability(sig)
-    years = [c for c in missing_constraints if _YEAR.fullmatch(c)]
+    years = years_of(missing_constraints)
     if years:
         return Decision(False, p, refusal_reason(years, (), held))
     if p >= m.threshold:

@@ -38,16 +38,21 @@ def samples(reports: list[dict]) -> tuple[np.ndarray, np.ndarray, int]:
         for row in rep["per_question"]:
             if "correct" not in row or "hidden" not in row:
                 continue  # not an answerable question with gold articles
-            if row.get("signals"):
+            if _judged(row):
                 xs.append([row["signals"][s] for s in SIGNALS])
                 ys.append(1.0)
-            else:
-                gated += 1
-            hid = row["hidden"]
-            if not hid["dropped"] and hid.get("signals"):
+            elif not row["answered"]:
+                gated += 1  # refused before the model (the name gate, no passage)
+            hid = row["hidden"]  # (an answer decided otherwise, e.g. by a quote, is left out)
+            if not hid["dropped"] and _judged(hid):
                 xs.append([hid["signals"][s] for s in SIGNALS])
                 ys.append(0.0)
     return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), gated
+
+
+def _judged(row: dict) -> bool:
+    """Whether the answerability model decided this answer (all its signals are there)."""
+    return all(s in (row.get("signals") or {}) for s in SIGNALS)
 
 
 def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:

@@ -299,15 +299,14 @@ class ExtractiveAnswerer:
         if best is None or best[0] < QUOTE_MIN_LEX:
             return None
         score, p, quote = best
-        missing = A.unmatched_constraints(q, f"{p.title} {p.text}", p.date)
-        years = [c for c in missing if A.is_year(c)]
+        years = A.years_of(A.unmatched_constraints(q, f"{p.title} {p.text}", p.date))
         if years:
             reason = A.refusal_reason(years, (), [who])
             return Extracted(f"{REFUSAL} {reason}", [], False, score, reason=reason)
         a, b = quote.span_start, quote.span_end
         cite = citation_from(1, p, a, b, score)
-        return Extracted(f"{p.text[a:b].strip()} [1]", [cite], True, score, quote.words, 1,
-                         {"quote": round(score, 4)}, None)
+        # decided by the speaker's quote, not by the answerability model: no model signals
+        return Extracted(f"{p.text[a:b].strip()} [1]", [cite], True, score, quote.words, 1)
 
     def _judge(self, question: str, focus: str | None, best: Scored, lead: Scored,
                hit: Phrase | None, usable: list[Passage], passages: list[Passage]
@@ -325,16 +324,17 @@ class ExtractiveAnswerer:
                        if key in f" {' '.join(terms(f'{u.title} {u.text}'))} "}
             agree = len(with_it) / max(len(arts), 1)
         kind = question_kind(q)
+        missing = A.unmatched_constraints(q, f"{p.title} {p.text}", p.date)
         sig = A.signals(
             question=question, sentence=best.passage.text[best.start:best.end],
             passage_text=p.text, title=p.title, date=p.date, support=best.score,
             dense=best.dense, names=names,
             short_found=None if kind == "yesno" else hit is not None, agree=agree,
-            idf=self.idf, short_score=hit.score if hit is not None else 0.0,
+            idf=self.idf, missing=missing, short_score=hit.score if hit is not None else 0.0,
             dense_scores=[x.dense for x in passages if x.dense is not None],
             keyword_scores=[x.keyword for x in passages if x.keyword is not None])
         decision = A.decide(
-            sig, missing_constraints=A.unmatched_constraints(q, f"{p.title} {p.text}", p.date),
+            sig, missing_constraints=missing,
             missing_names=surface_names(q, names - pterms),
             held=surface_names(q, (entities(q) | names) & pterms))
         return decision, sig
