@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.citations import Answer, Citation
-from assistant.errors import (
+from assistant.settings import Settings
+from assistant.types import Answer, Citation
+from index.errors import (
     AnswerError,
     BackendError,
     ConfigError,
@@ -24,7 +25,6 @@ from assistant.errors import (
     QuestionError,
     StoreError,
 )
-from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from assistant.assistant import Assistant

@@ -164,7 +164,7 @@ def signals(*, question: str, sentence: str, passage_text: str, title: str, date
     pterms = set(terms(f"{title} {passage_text}"))
     pred = qterms - names
     ptotal = sum(idf(t) for t in pred) or 1.0
-    rarest = sorted(qterms, key=lambda t: -idf(t))[:2]
+    rarest = sorted(qterms, key=lambda t: (-idf(t), t))[:2]  # ties by name: not by set order
     cons = constraints(question)
     return {
         "support": support,

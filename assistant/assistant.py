@@ -1,7 +1,7 @@
-"""``Assistant``: the one object the CLI, the web app and Python callers talk to.
+"""``Assistant``: the facade the CLI, the web app and Python callers talk to.
 
-question -> plan (standalone question, date/source filters) -> HybridRetriever -> answerer
--> verified citations -> ``Answer``.
+It owns the wiring (settings → store → keyword side → the steps of ``assistant.steps``) and
+composes the question path: rewrite → plan filters → retrieve → answer (→ verify) → ``Answer``.
 """
 
 from __future__ import annotations
@@ -9,40 +9,51 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assistant import conversation, dates
-from assistant.answerers.extractive import ExtractiveAnswerer, idf_lookup
-from assistant.citations import REFUSAL, Answer, Citation, citation_from, verify
-from assistant.errors import BackendError, EmptyIndexError, QuestionError, StoreError
-from assistant.retrieval import Filters, HybridRetriever, Passage
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.citations import citation_from
+from assistant.indexing import ingest, open_index
+from assistant.retrieval import HybridRetriever
 from assistant.settings import ANSWERERS, Settings
+from assistant.steps import (
+    Answerer,
+    Day,
+    ExtractiveAnswer,
+    LLMAnswer,
+    PlanFilters,
+    Query,
+    Retrieve,
+    Rewrite,
+    Turn,
+    epoch_of,
+)
+from assistant.text import idf_lookup
+from assistant.types import REFUSAL, Answer, Citation, Filters, Passage
+from index.errors import BackendError, EmptyIndexError, QuestionError, StoreError
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.runnables import Runnable
+
+    from index.articles import Article
+    from index.errors import LoadError
+    from index.keyword import KeywordIndex
+    from index.pipeline import IngestReport
+    from index.store import NewsStore
 
 MAX_QUESTION_CHARS = 2000
-
-
-def _epoch(d: date) -> int:
-    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
-
-
-def parse_day(value: str | date | None, name: str) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise QuestionError(f"{name} {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
 class _VectorCache:
     """A small LRU of text -> embedding (questions repeat; sentences recur across questions)."""
 
-    def __init__(self, embed: Any, size: int = 20000, embed_query: Any = None) -> None:
+    def __init__(self, embed: Callable[[list[str]], list[list[float]]], size: int = 20000,
+                 embed_query: Callable[[str], list[float]] | None = None) -> None:
         self.embed = embed
         self.embed_query = embed_query
         self.size = size
@@ -86,7 +97,9 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | Path | None = None, *, settings: Settings | None = None,
-                 store: Any = None, embeddings: Any = None, **overrides: Any) -> None:
+                 store: NewsStore | None = None, embeddings: Embeddings | None = None,
+                 chat_models: Mapping[str, BaseChatModel] | None = None,
+                 **overrides: Any) -> None:
         if settings is None:
             settings = Settings.from_env(index_dir=index_dir, **overrides)
         elif index_dir is not None or overrides:
@@ -97,19 +110,22 @@ class Assistant:
                 raise EmptyIndexError(
                     f"no index at {settings.index_dir}; create it with "
                     f"`newsdesk ingest PATH --index {settings.index_dir}`")
-            from index import open_store
-            from index.embeddings import get_embeddings
-
-            store = open_store(str(settings.index_dir), chroma_url=settings.chroma_url,
-                               token=settings.chroma_token,
-                               embeddings=embeddings or get_embeddings(settings.embeddings))
+            store = open_index(settings, embeddings=embeddings)
         self.store = store
         self._vectors = _VectorCache(self.store.embeddings.embed_documents,
                                      embed_query=self.store.embeddings.embed_query)
         self._lock = threading.Lock()
-        self._keyword: Any = None
-        self._idf: Any = None
-        self._models: dict[str, Any] = {}
+        self._keyword: KeywordIndex | None = None
+        self._idf: Callable[[str], float] = idf_lookup({}, 1.0)
+        # LLM answerers by name; given ones (a LangChain fake in tests, a model you built
+        # yourself) are used instead of the ones settings describe
+        self._models: dict[str, BaseChatModel] = dict(chat_models or {})
+        # the question path's steps (assistant.steps), composed by stream() and as_runnable()
+        self.rewrite = Rewrite()
+        self.plan = PlanFilters()
+        self.retrieve_step = Retrieve(self._retriever_for, self._vectors.one,
+                                      self.store.count_chunks, settings.location, self.plan)
+        self.extractive = ExtractiveAnswer(self._extractive_answerer, self._vectors.one)
         self.refresh()
 
     def warm(self) -> None:
@@ -131,14 +147,32 @@ class Assistant:
 
         try:
             kw = refresh(self.store, self.settings.keyword_dir)
-        except Exception as exc:
+        except Exception as exc:  # chromadb and bm25s raise many kinds on a damaged index
             raise StoreError(f"cannot read the index at {self.settings.location} "
                              f"({exc.__class__.__name__}: {exc}); rebuild it with "
-                             "`newsdesk ingest`") from None
+                             "`newsdesk ingest`") from exc
         table, unseen = idf_table(kw)
         with self._lock:
             self._keyword = kw
             self._idf = idf_lookup(table, unseen)
+
+    def ingest(self, sources: Sequence[str | Path] | Sequence[Article | LoadError], *,
+               progress: bool | None = False,
+               on_article: Callable[[Article, str], None] | None = None) -> IngestReport:
+        """Add ``sources`` (paths, folders, URLs, or loaded articles) to this index; the next
+        question sees them. Bad inputs are listed in the report, never raised."""
+        report = ingest(sources, self.settings, store=self.store, progress=progress,
+                        on_article=on_article)
+        self.refresh()
+        return report
+
+    def ingest_bytes(self, files: Sequence[tuple[str, bytes]], *,
+                     on_article: Callable[[Article, str], None] | None = None) -> IngestReport:
+        """Add uploaded files, given as ``(file name, bytes)``; the name picks the format."""
+        from index.loaders import load_bytes
+
+        items = [it for name, data in files for it in load_bytes(data, name=name, origin=name)]
+        return self.ingest(items, on_article=on_article)
 
     def retriever(self, *, mode: str = "hybrid", k: int | None = None,
                   filters: Filters | None = None, today: date | None = None) -> HybridRetriever:
@@ -148,7 +182,7 @@ class Assistant:
             store=self.store, keyword=self._keyword, embed_query=self._vectors.one, mode=mode,
             k=k or st.k, fetch_k=max(st.fetch_k, k or 0), filters=filters or Filters(),
             keyword_share=st.keyword_share, recency_weight=st.recency_weight,
-            recency_days=st.recency_days, today=_epoch(today or date.today()),
+            recency_days=st.recency_days, today=epoch_of(today or date.today()),
         )
 
     def answerers(self) -> list[str]:
@@ -173,142 +207,78 @@ class Assistant:
                                 f"{MAX_QUESTION_CHARS:,}. Ask something shorter")
         return q
 
-    def _filters(self, question: str, since: Any, until: Any, source: Any,
-                 today: date | None, exclude: Sequence[str] = (),
-                 question_dates: bool = True) -> Filters:
-        s, u = parse_day(since, "--since"), parse_day(until, "--until")
-        if s is None and u is None and question_dates:
-            rng = dates.parse_range(question, today)
-            if rng:
-                s, u = rng
+    def _query(self, question: str, *, history: Sequence[Turn] = (), k: int | None = None,
+               since: Day = None, until: Day = None, source: str | Sequence[str] | None = None,
+               answerer: str | None = None, today: date | None = None,
+               exclude: Sequence[str] = ()) -> Query:
         sources = (source,) if isinstance(source, str) and source else tuple(source or ())
-        return Filters(since=_epoch(s) if s else None, until=_epoch(u) if u else None,
-                       sources=sources, exclude=frozenset(exclude))
+        return Query(question=self._check(question), history=tuple(history), k=k, since=since,
+                     until=until, sources=sources, today=today, exclude=frozenset(exclude),
+                     answerer=answerer or self.settings.answerer, started=time.perf_counter())
 
     def retrieve(self, question: str, *, k: int | None = None, mode: str = "hybrid",
-                 since: Any = None, until: Any = None, source: Any = None,
-                 today: date | None = None, exclude: Sequence[str] = (),
-                 question_dates: bool = True) -> list[Passage]:
+                 since: Day = None, until: Day = None,
+                 source: str | Sequence[str] | None = None, today: date | None = None,
+                 exclude: Sequence[str] = (), question_dates: bool = True) -> list[Passage]:
         """Ranked passages for ``question`` (what the answer will rest on); ``exclude`` names
         articles to leave out (the hard-negative evaluation hides the gold ones);
         ``question_dates=False`` ignores a date range the question's own words name."""
-        q = self._check(question)
-        filters = self._filters(q, since, until, source, today, exclude, question_dates)
-        r = self.retriever(mode=mode, k=k, filters=filters, today=today)
-        vector = self._vectors.one(q) if mode != "bm25" else None
-        found = r.search(q, vector=vector)
-        if not found and self.store.count_chunks() == 0:  # counted only when nothing came back
-            raise EmptyIndexError(f"the index at {self.settings.location} holds no articles; "
-                                  "add some with `newsdesk ingest PATH`")
-        return found
-
-    def _empty_reason(self, question: str, since: Any, until: Any, source: Any,
-                      today: date | None) -> str:
-        """Why nothing was retrieved: usually a date range or source that no article has."""
-        f = self._filters(question, since, until, source, today)
-
-        def day(epoch: int | None) -> str:
-            return datetime.fromtimestamp(epoch, UTC).date().isoformat() if epoch else "…"
-
-        parts = []
-        if f.since is not None or f.until is not None:
-            asked = "the question asks about" if since is None and until is None else "asked for"
-            parts.append(f"dated {day(f.since)} to {day(f.until)} ({asked})")
-        if f.sources:
-            parts.append(f"from {', '.join(f.sources)}")
-        if not parts:
-            return "No passage in the index matches the question."
-        return f"No article in the index is {' and '.join(parts)}."
+        q = self._query(question, k=k, since=since, until=until, source=source, today=today,
+                        exclude=exclude)
+        q = self.plan.run(q.with_(standalone=q.question), question_dates=question_dates)
+        return self.retrieve_step.search(q, mode=mode)
 
     def ask(self, question: str, **kw: Any) -> Answer:
         """Answer ``question`` with citations. Keyword options: ``k``, ``since``, ``until``,
-        ``source``, ``answerer``, ``today``, ``history``."""
+        ``source``, ``answerer``, ``today``, ``history``, ``exclude``."""
         final: Answer | None = None
         for piece in self.stream(question, **kw):
             if isinstance(piece, Answer):
                 final = piece
-        assert final is not None
+        if final is None:  # every answerer ends with an Answer; this guards a broken one
+            raise BackendError("the answerer produced no answer")
         return final
 
-    def chat(self, history: Sequence[Any], question: str, **kw: Any) -> Answer:
+    def chat(self, history: Sequence[Turn], question: str, **kw: Any) -> Answer:
         """Answer a follow-up: ``history`` is ``[(user, bot), ...]`` or role/content dicts."""
         return self.ask(question, history=history, **kw)
 
-    def stream(self, question: str, *, history: Sequence[Any] = (), k: int | None = None,
-               since: Any = None, until: Any = None, source: Any = None,
+    def stream(self, question: str, *, history: Sequence[Turn] = (), k: int | None = None,
+               since: Day = None, until: Day = None, source: str | Sequence[str] | None = None,
                answerer: str | None = None, today: date | None = None,
                exclude: Sequence[str] = ()) -> Iterator[str | Answer]:
-        """Yield text pieces of the answer as they are produced, then the final ``Answer``."""
-        t0 = time.perf_counter()
-        q = self._check(question)
-        name = answerer or self.settings.answerer
+        """Yield text pieces of the answer as they are produced, then the final ``Answer``.
+
+        The steps (``assistant.steps``): rewrite → plan filters → retrieve → answer (an LLM
+        answer is verified, and replaced by the extractive one when nothing in it holds)."""
+        q = self._query(question, history=history, k=k, since=since, until=until,
+                        source=source, answerer=answerer, today=today, exclude=exclude)
+        answer_step = self.answer_step(q.answerer)
+        q = self.retrieve_step.run(self.plan.run(self.rewrite.run(q)))
+        yield from answer_step.stream(q)
+
+    def answer_step(self, name: str) -> Answerer:
+        """The last step for answerer ``name`` (extractive, llama-cpp, openai, ollama)."""
         if name not in ANSWERERS:
             raise BackendError(f"unknown answerer {name!r}; choose one of {', '.join(ANSWERERS)}")
-        standalone = conversation.standalone(history, q)
-        passages = self.retrieve(standalone, k=k, since=since, until=until, source=source,
-                                 today=today, exclude=exclude)
-        qvec = self._vectors.one(standalone)
-        ex = ExtractiveAnswerer(self._vectors.many, self._idf,
-                                min_support=self.settings.min_support)
-        retrieved = tuple(dict.fromkeys(p.article_id for p in passages))
-        base: dict[str, Any] = dict(question=q, standalone_question=standalone,
-                                    retrieved=retrieved)
-        if not passages and since is None and until is None and \
-                dates.parse_range(standalone, today):
-            # nothing in the period the question names ("in 2019"): answer from the closest
-            # articles of any date, so the refusal can say what they cover and what they lack
-            passages = self.retrieve(standalone, k=k, source=source, today=today,
-                                     exclude=exclude, question_dates=False)
         if name == "extractive":
-            if not passages:
-                reason = self._empty_reason(standalone, since, until, source, today)
-                text = f"{REFUSAL} {reason}"
-                yield from _pieces(text)
-                yield Answer(text=text, answered=False, answerer=name, latency_ms=_ms(t0),
-                             reason=reason, **base)
-                return
-            got = ex.answer(standalone, qvec, passages, focus=q)
-            yield from _pieces(got.text)
-            yield Answer(text=got.text, answered=got.answered, citations=tuple(got.citations),
-                         answerer=name, support=round(got.support, 4), latency_ms=_ms(t0),
-                         short=got.short, short_citation=got.short_n,
-                         signals=tuple((k, round(v, 4)) for k, v in got.signals.items()),
-                         answerability=None if got.probability is None
-                         else round(got.probability, 4), reason=got.reason, **base)
-            return
-        yield from self._stream_llm(name, standalone, qvec, passages, ex, q, t0, base)
-
-    def _stream_llm(self, name: str, standalone: str, qvec: Any, passages: list[Passage],
-                    ex: ExtractiveAnswerer, q: str, t0: float, base: dict[str, Any]
-                    ) -> Iterator[str | Answer]:
-        from assistant.answerers.llm import NOT_IN_SOURCES, LLMAnswerer, make_chat_model
-
+            return self.extractive
         if name not in self._models:
+            from assistant.answerers.llm import make_chat_model
+
             self._models[name] = make_chat_model(self.settings, name)
-        llm = LLMAnswerer(self._models[name], name)
-        parts = []
-        for piece in llm.stream_draft(standalone, passages):
-            parts.append(piece)
-            yield piece
-        draft = "".join(parts).strip()
-        text, cites, problems = verify(draft, passages)
-        notes = list(problems)
-        if NOT_IN_SOURCES in draft.upper() or not cites:
-            # the model declined or cited nothing it could back: use the grounded answer
-            etext, ecites, answered, support, *_ = ex.answer(standalone, qvec, passages, focus=q)
-            notes.append("the model's draft had no verified citation; "
-                         "showing the extractive answer")
-            yield Answer(text=etext, answered=answered, citations=tuple(ecites),
-                         answerer=f"{name}+extractive", flagged=bool(problems) or bool(draft),
-                         notes=tuple(notes), support=round(support, 4), latency_ms=_ms(t0),
-                         **base)
-            return
-        yield Answer(text=text, answered=True, citations=tuple(cites), answerer=name,
-                     flagged=bool(problems), notes=tuple(notes), latency_ms=_ms(t0), **base)
+        return LLMAnswer(self._models[name], name, self._extractive_answerer, self._vectors.one)
+
+    def _extractive_answerer(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self._vectors.many, self._idf,
+                                  min_support=self.settings.min_support)
+
+    def _retriever_for(self, q: Query, mode: str) -> HybridRetriever:
+        return self.retriever(mode=mode, k=q.k, filters=q.filters, today=q.today)
 
     # ----------------------------------------------------------------- choices
     def choose(self, question: str, choices: Sequence[str], *, k: int = 10,
-               today: date | None = None, since: Any = None, until: Any = None) -> int:
+               today: date | None = None, since: Day = None, until: Day = None) -> int:
         """Index of the choice best supported by the retrieved evidence."""
         from assistant.choose import choose
 
@@ -325,7 +295,7 @@ class Assistant:
         The passages that name the speaker are found by keyword search (the ``search`` best),
         and every quote attributed to a speaker whose name shares a word with ``speaker``
         ("Peskov", "Dmitry Peskov", "Kremlin spokesman Dmitry Peskov") is listed once."""
-        from index.quotes import find_quotes
+        from index.quotes import Quote, find_quotes
         from index.text import terms
 
         name = self._check(speaker)
@@ -334,7 +304,7 @@ class Assistant:
             return []
         hits = self._keyword.search(name, search)
         rows = self.store.get_chunks([h.chunk_id for h in hits])
-        found: dict[tuple[str, int], tuple[str, str, Passage, Any]] = {}
+        found: dict[tuple[str, int], tuple[str, str, Passage, Quote]] = {}
         for cid, (text, meta) in rows.items():
             p = Passage.from_meta(cid, text, meta, score=0.0, dense=None, keyword=None, rank=0)
             for q in find_quotes(text):
@@ -347,17 +317,33 @@ class Assistant:
             out.append((words, citation_from(n, p, q.span_start, q.span_end, 1.0)))
         return out
 
-    def as_runnable(self) -> Any:
-        """A LangChain Runnable: ``str`` (or ``{"question": ..., ...}``) -> ``Answer``."""
+    def as_runnable(self) -> Runnable[str | dict[str, Any], Answer]:
+        """The question path as a LangChain ``RunnableSequence``: ``str`` (or ``{"question":
+        ..., "k": ..., ...}`` with ``ask``'s options) → ``Answer``; its steps (rewrite,
+        plan_filters, retrieve, answer) appear by name in LangChain traces."""
         from langchain_core.runnables import RunnableLambda
 
-        def _run(inp: Any) -> Answer:
+        def start(inp: str | dict[str, Any]) -> Query:
             if isinstance(inp, dict):
-                inp = dict(inp)
-                return self.ask(inp.pop("question"), **inp)
-            return self.ask(str(inp))
+                opts = dict(inp)
+                return self._query(str(opts.pop("question")), **opts)
+            return self._query(str(inp))
 
-        return RunnableLambda(_run, name="newsdesk")
+        def answer(q: Query) -> Answer:
+            final = None
+            for piece in self.answer_step(q.answerer).stream(q):
+                if isinstance(piece, Answer):
+                    final = piece
+            if final is None:
+                raise BackendError("the answerer produced no answer")
+            return final
+
+        chain = (RunnableLambda(start, name="question")
+                 | RunnableLambda(self.rewrite.run, name="rewrite")
+                 | RunnableLambda(self.plan.run, name="plan_filters")
+                 | RunnableLambda(self.retrieve_step.run, name="retrieve")
+                 | RunnableLambda(answer, name="answer"))
+        return chain.with_config(run_name="newsdesk")
 
     def stats(self) -> dict[str, Any]:
         from index.stats import index_stats
@@ -365,14 +351,4 @@ class Assistant:
         return index_stats(self.store)
 
 
-def _pieces(text: str) -> Iterator[str]:
-    words = text.split(" ")
-    for i, w in enumerate(words):
-        yield w if i == 0 else " " + w
-
-
-def _ms(t0: float) -> float:
-    return round((time.perf_counter() - t0) * 1000, 2)
-
-
-__all__ = ["Assistant", "REFUSAL"]
+__all__ = ["REFUSAL", "Assistant", "ingest", "open_index"]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from assistant.retrieval import Passage
+from assistant.types import Passage
 from index.chunking import sentence_spans
 from index.text import terms
 

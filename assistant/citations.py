@@ -10,68 +10,12 @@ the reader); ``problems`` says what was removed.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
-from assistant.retrieval import Passage
+from assistant.types import Citation, Passage
 from index.chunking import sentence_spans
 from index.text import terms
 
-REFUSAL = "The articles in the index don't answer this question."
 _MARK = re.compile(r"\s?\[(\d{1,2})\]")
-
-
-@dataclass(frozen=True)
-class Citation:
-    """Citation ``[n]``: ``passage == article.body[start:end]``; ``context`` is its chunk."""
-
-    n: int
-    article_id: str
-    title: str
-    date: str
-    source: str
-    url: str
-    passage: str
-    start: int
-    end: int
-    score: float
-    context: str = ""
-    context_start: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What ``Assistant.ask`` returns. ``answered`` is False when the articles lack the answer."""
-
-    question: str
-    text: str
-    answered: bool
-    citations: tuple[Citation, ...] = ()
-    standalone_question: str = ""
-    answerer: str = "extractive"
-    flagged: bool = False          # an LLM draft had unsupported citations removed
-    notes: tuple[str, ...] = ()
-    retrieved: tuple[str, ...] = field(default=(), repr=False)  # ranked article ids
-    support: float = 0.0
-    latency_ms: float = 0.0
-    short: str = ""                # the answer phrase, verbatim from citation ``short_citation``
-    short_citation: int = 0
-    # answerability: the signals it was judged on, its probability, and why it refused
-    signals: tuple[tuple[str, float], ...] = field(default=(), repr=False)
-    answerability: float | None = None
-    reason: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["citations"] = [c.to_dict() for c in self.citations]
-        d["retrieved"] = list(self.retrieved)
-        d["notes"] = list(self.notes)
-        d["signals"] = dict(self.signals)
-        return d
-
 
 
 def citation_from(n: int, p: Passage, start: int, end: int, score: float) -> Citation:

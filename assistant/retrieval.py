@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -25,6 +23,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.text import name_terms
+from assistant.types import Filters, Passage
+from index.articles import Meta
+from index.protocols import ChunkStore, KeywordSearch
 from index.text import terms
 
 OVERFETCH = 2  # plain-search width, in fetch_k, tried before a filtered search
@@ -34,91 +36,13 @@ DAY = 86400
 ENTITY_BOOST = 0.5
 
 
-def entity_terms(question: str) -> set[str]:
-    from assistant.answerers.extractive import entities
-
-    return entities(question)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Optional restrictions: inclusive epoch-second date bounds, allowed sources, and
-    articles to leave out (``exclude``: what ``newsdesk eval --hide-gold`` hides)."""
-
-    since: int | None = None
-    until: int | None = None
-    sources: tuple[str, ...] = ()
-    exclude: frozenset[str] = frozenset()
-
-    def chroma_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.since is not None:
-            clauses.append({"date_epoch": {"$gte": self.since}})
-        if self.until is not None:
-            clauses.append({"date_epoch": {"$lte": self.until}})
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.exclude:
-            clauses.append({"article_id": {"$nin": sorted(self.exclude)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def __bool__(self) -> bool:
-        return self.since is not None or self.until is not None or bool(self.sources) or \
-            bool(self.exclude)
-
-    def accepts(self, meta: dict[str, Any]) -> bool:
-        """Whether a chunk with metadata ``meta`` passes (the same test as ``chroma_where``)."""
-        epoch = meta.get("date_epoch")
-        if self.since is not None and not (isinstance(epoch, int) and epoch >= self.since):
-            return False
-        if self.until is not None and not (isinstance(epoch, int) and epoch <= self.until):
-            return False
-        if self.exclude and meta.get("article_id") in self.exclude:
-            return False
-        return not self.sources or meta.get("source") in self.sources
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk: ``text == article.body[start:end]``."""
-
-    chunk_id: str
-    article_id: str
-    text: str
-    start: int
-    end: int
-    title: str
-    date: str
-    source: str
-    url: str
-    score: float            # fused RRF score
-    dense: float | None     # cosine similarity, when the dense side found it
-    keyword: float | None   # BM25 score, when the keyword side found it
-    rank: int
-
-    @classmethod
-    def from_meta(cls, cid: str, text: str, meta: dict[str, Any], **scores: Any) -> Passage:
-        return cls(
-            chunk_id=cid, article_id=str(meta.get("article_id", "")), text=text,
-            start=int(meta.get("start", 0)), end=int(meta.get("end", len(text))),
-            title=str(meta.get("title", "")), date=str(meta.get("date", "")),
-            source=str(meta.get("source", "")), url=str(meta.get("url", "")), **scores,
-        )
-
-    def to_document(self) -> Document:
-        meta = {k: v for k, v in self.__dict__.items() if k != "text"}
-        return Document(page_content=self.text, metadata=meta, id=self.chunk_id)
-
-
 class HybridRetriever(BaseRetriever):
     """Dense + BM25 retrieval with reciprocal-rank fusion and optional filters."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    store: Any                       # index.store.NewsStore
-    keyword: Any = None              # index.keyword.KeywordIndex, or None for dense only
+    store: ChunkStore                # index.store.NewsStore (Chroma)
+    keyword: KeywordSearch | None = None  # index.keyword.KeywordIndex; None: dense only
     embed_query: Callable[[str], list[float]] | None = None
     mode: str = "hybrid"             # hybrid | dense | bm25
     k: int = 5
@@ -132,22 +56,25 @@ class HybridRetriever(BaseRetriever):
     per_article: int = 2             # at most this many passages of one article (0: no cap)
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None, filters: Filters | None = None,
     ) -> list[Document]:
-        return [p.to_document() for p in self.search(query)]
+        """``invoke(query, k=3, filters=Filters(...))`` overrides this retriever's own."""
+        return [p.to_document() for p in self.search(query, k=k, filters=filters)]
 
     def search(self, query: str, *, k: int | None = None, vector: list[float] | None = None,
                filters: Filters | None = None) -> list[Passage]:
         """The top ``k`` passages for ``query`` (``vector`` skips re-embedding it)."""
         k = k or self.k
         filters = self.filters if filters is None else filters
-        dense: list[tuple[str, str, dict[str, Any], float]] = []
+        dense: list[tuple[str, str, Meta, float]] = []
         if self.mode in ("hybrid", "dense"):
             if vector is None:
                 embed = self.embed_query or self.store.embeddings.embed_query
                 vector = embed(query)
             hits = self._dense(list(vector), filters)
-            dense = [(d.id, d.page_content, d.metadata, 1.0 - float(dist)) for d, dist in hits]
+            dense = [(str(d.id), d.page_content, d.metadata, 1.0 - float(dist))
+                     for d, dist in hits]
         kw: list[tuple[str, float]] = []
         if self.mode in ("hybrid", "bm25") and self.keyword is not None:
             kw = [(h.chunk_id, h.score) for h in self.keyword.search(
@@ -157,7 +84,7 @@ class HybridRetriever(BaseRetriever):
         if self.recency_weight and self.today is not None:
             self._recency(fused, dense)
         known = {cid: (text, meta) for cid, text, meta, _ in dense}
-        ents = entity_terms(query)
+        ents = name_terms(query)
         if ents:
             # passages naming every person/place the question names come first among equals
             pool = sorted(fused, key=lambda c: -fused[c])[: 3 * k + 20]
@@ -185,18 +112,15 @@ class HybridRetriever(BaseRetriever):
                                          rank=rank))
         return out
 
-    def _dense(self, vector: list[float], filters: Filters) -> list[Any]:
+    def _dense(self, vector: list[float], filters: Filters) -> list[tuple[Document, float]]:
         """Chroma's top ``fetch_k`` under ``filters``.
 
         Chroma's filtered vector search is several times slower than a plain one. When the
         filter keeps most passages (an "until" bound, a big source), the plain search for
         ``OVERFETCH x fetch_k`` filtered here holds the same top ``fetch_k``; only when too few
         pass does the filtered search run."""
-        vs = self.store.vectorstore
-        where = filters.chroma_where()
-        if where is None:
-            return list(vs.similarity_search_by_vector_with_relevance_scores(vector,
-                                                                             k=self.fetch_k))
+        if not filters:
+            return self.store.dense_search(vector, self.fetch_k)
         if self.keyword is not None:
             # A narrow filter ("this week"): the few passages it keeps are known from the
             # keyword index's dates, and exact search over them beats Chroma's metadata filter.
@@ -205,29 +129,30 @@ class HybridRetriever(BaseRetriever):
                                                 exclude=filters.exclude)
             if len(allowed) <= EXACT_MAX:
                 return self._exact(vector, allowed)
-        wide = vs.similarity_search_by_vector_with_relevance_scores(
-            vector, k=OVERFETCH * self.fetch_k)
+        wide = self.store.dense_search(vector, OVERFETCH * self.fetch_k)
         kept = [(d, s) for d, s in wide if filters.accepts(d.metadata)]
         if len(kept) >= self.fetch_k or len(wide) < OVERFETCH * self.fetch_k:
             return kept[: self.fetch_k]  # enough passed, or this was the whole collection
-        return list(vs.similarity_search_by_vector_with_relevance_scores(
-            vector, k=self.fetch_k, filter=where))
+        return self.store.dense_search(vector, self.fetch_k, filters)
 
-    def _exact(self, vector: list[float], ids: list[str]) -> list[Any]:
+    def _exact(self, vector: list[float], ids: list[str]) -> list[tuple[Document, float]]:
         """Exact cosine top ``fetch_k`` among ``ids`` (as ``(Document, distance)`` pairs)."""
         if not ids:
             return []
-        got = self.store.chunks.get(ids=ids, include=["embeddings"])
-        if not got["ids"]:
+        got = self.store.vectors_of(ids)
+        if not got:
             return []
-        sims = np.asarray(got["embeddings"], dtype=np.float32) @ np.asarray(vector, np.float32)
+        have = list(got)
+        sims = np.asarray([got[i] for i in have], dtype=np.float32) @ \
+            np.asarray(vector, np.float32)
         top = np.argsort(-sims, kind="stable")[: self.fetch_k]
-        chosen = [got["ids"][i] for i in top]
+        chosen = [have[i] for i in top]
         rows = self.store.get_chunks(chosen)
         return [(Document(page_content=rows[cid][0], metadata=rows[cid][1], id=cid),
                  1.0 - float(sims[i])) for cid, i in zip(chosen, top, strict=True) if cid in rows]
 
-    def _diversify(self, ranked: list[str], known: dict[str, Any], k: int) -> list[str]:
+    def _diversify(self, ranked: list[str], known: dict[str, tuple[str, Meta]], k: int
+                   ) -> list[str]:
         """Top ``k`` with at most ``per_article`` passages of one article, so one long story
         can't crowd out the others (the rest fill in if there are too few articles)."""
         if not self.per_article:
@@ -250,7 +175,7 @@ class HybridRetriever(BaseRetriever):
                 spill.append(cid)
         return (taken + spill)[:k]
 
-    def _fuse(self, dense: list[tuple[str, str, dict[str, Any], float]],
+    def _fuse(self, dense: list[tuple[str, str, Meta, float]],
               kw: list[tuple[str, float]]) -> dict[str, float]:
         fused: dict[str, float] = {}
         if self.fusion == "rrf":
@@ -270,12 +195,13 @@ class HybridRetriever(BaseRetriever):
         return fused
 
     def _recency(self, fused: dict[str, float],
-                 dense: list[tuple[str, str, dict[str, Any], float]]) -> None:
+                 dense: list[tuple[str, str, Meta, float]]) -> None:
         epochs = {cid: int(meta.get("date_epoch") or 0) for cid, _, meta, _ in dense}
         missing = [c for c in fused if c not in epochs]
         if missing and self.keyword is not None:
             epochs.update(self.keyword.epochs_of(missing))
-        assert self.today is not None
+        if self.today is None:
+            return
         for cid in fused:
             e = epochs.get(cid, 0)
             if e:

@@ -1,12 +1,19 @@
-"""One typed settings object. Precedence: arguments (CLI flags) > ``NEWSDESK_*`` env > defaults."""
+"""One typed settings object, read by pydantic-settings.
+
+Precedence: arguments (CLI flags, ``Settings.from_env(k=3)``) > ``NEWSDESK_*`` environment
+variables (``NEWSDESK_K=3``; the index folder also as ``NEWSDESK_INDEX``) > defaults. Every value
+is checked when the object is built; a bad one is a ``ConfigError`` that names the setting.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.errors import ConfigError
 
@@ -14,16 +21,21 @@ ANSWERERS = ("extractive", "llama-cpp", "openai", "ollama")
 
 
 def default_data_dir() -> Path:
+    """``$XDG_DATA_HOME/newsdesk`` (``~/.local/share/newsdesk``)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "newsdesk"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """Everything configurable. Build with ``Settings.from_env(**flags)``; invalid values raise
-    ``ConfigError`` at construction."""
+    ``ConfigError`` at construction. Immutable: ``with_(**changes)`` returns a new one."""
 
-    index_dir: Path = field(default_factory=lambda: default_data_dir() / "index")
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", frozen=True, extra="forbid",
+                                      validate_by_name=True, validate_by_alias=True)
+
+    index_dir: Path = Field(default_factory=lambda: default_data_dir() / "index",
+                            validation_alias=AliasChoices("NEWSDESK_INDEX_DIR",
+                                                          "NEWSDESK_INDEX"))
     chroma_url: str | None = None
     chroma_token: str | None = None
     embeddings: str = "minilm"
@@ -41,7 +53,8 @@ class Settings:
     llama_model_path: str | None = None
     ollama_url: str = "http://127.0.0.1:11434"
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
         object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())
         if not 1 <= self.k <= 50:
             raise ConfigError(f"k must be between 1 and 50, got {self.k}")
@@ -65,27 +78,24 @@ class Settings:
             raise ConfigError("llm_timeout must be positive")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
             raise ConfigError(f"chroma_url {self.chroma_url!r} must start with http:// or https://")
+        return self
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Defaults, overridden by ``NEWSDESK_<FIELD>`` env vars, overridden by non-None kwargs."""
-        env = dict(os.environ if env is None else env)
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f"NEWSDESK_{f.name.upper()}")
-            if f.name == "index_dir" and raw is None:
-                raw = env.get("NEWSDESK_INDEX")
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _coerce(f.name, f.type, raw)
-        unknown = set(overrides) - {f.name for f in fields(cls)}
+    def from_env(cls, **flags: Any) -> Settings:
+        """Defaults, overridden by ``NEWSDESK_<FIELD>`` env vars, overridden by the non-None
+        ``flags``."""
+        unknown = set(flags) - set(cls.model_fields)
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        try:
+            return cls(**{k: v for k, v in flags.items() if v is not None})
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from exc
 
     def with_(self, **changes: Any) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with the non-None ``changes`` applied (and validated)."""
+        values = self.model_dump() | {k: v for k, v in changes.items() if v is not None}
+        return type(self).from_env(**values)
 
     @property
     def keyword_dir(self) -> Path:
@@ -98,16 +108,16 @@ class Settings:
 
     @property
     def location(self) -> str:
+        """The index as a user would name it: the server URL or the folder."""
         return self.chroma_url or str(self.index_dir)
 
 
-def _coerce(name: str, typ: Any, raw: str) -> Any:
-    t = str(typ)
-    try:
-        if t == "int":
-            return int(raw)
-        if t == "float":
-            return float(raw)
-    except ValueError:
-        raise ConfigError(f"NEWSDESK_{name.upper()}={raw!r} is not a number") from None
-    return raw
+def _describe(exc: ValidationError) -> str:
+    """pydantic's errors as one line that names the setting and its variable."""
+    parts = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        var = "NEWSDESK_INDEX" if name in ("index_dir", "NEWSDESK_INDEX_DIR") else \
+            f"NEWSDESK_{name.upper()}"
+        parts.append(f"{name} (flag or {var}) = {err.get('input')!r}: {err['msg']}")
+    return "; ".join(parts)

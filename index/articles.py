@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -54,8 +55,8 @@ def parse_date(value: object, *, source: str = "input") -> str | None:
         from email.utils import parsedate_to_datetime
 
         return parsedate_to_datetime(text).date().isoformat()
-    except (TypeError, ValueError, IndexError):
-        raise LoadError(source, f"unparseable date {text!r} (expected YYYY-MM-DD)") from None
+    except (TypeError, ValueError, IndexError) as exc:
+        raise LoadError(source, f"unparseable date {text!r} (expected YYYY-MM-DD)") from exc
 
 
 def date_to_epoch(iso: str | None) -> int:
@@ -107,6 +108,12 @@ class Article:
         """Hash of everything that ends up in the index; a change means re-chunking."""
         meta = "\x1f".join([self.title, self.date or "", self.source, self.url, *self.authors])
         return content_hash(meta + "\x1e" + self.body)
+
+
+MetaValue = str | int | float | bool
+"""A value in a stored chunk's metadata (what a vector store's metadata can hold)."""
+Meta = Mapping[str, MetaValue]
+"""A stored chunk's metadata: article id, title, date, date_epoch, source, url, start, end, ..."""
 
 
 @dataclass(frozen=True)

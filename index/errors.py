@@ -9,9 +9,12 @@ One root, a few branches; every message says what went wrong *and* what to do::
     ├── StoreError           the vector store / keyword index is missing, damaged or unreachable
     │   └── EmptyIndexError  the index holds no articles yet
     ├── ConfigError          a setting or flag has an invalid value
-    └── AnswerError          the question or the answerer cannot be used (see assistant.errors)
+    └── AnswerError          the question or the answerer cannot be used
+        ├── QuestionError    the question is empty, too long, or has a bad date
+        └── BackendError     an LLM backend is missing, misconfigured or unreachable
 
-``assistant`` re-exports these; catch ``NewsdeskError`` to handle them all.
+This is the one errors module (``index`` sits at the bottom of the layers, so both packages can
+use it); ``assistant`` re-exports every class. Catch ``NewsdeskError`` to handle them all.
 """
 
 from __future__ import annotations
@@ -51,3 +54,11 @@ class ConfigError(NewsdeskError):
 
 class AnswerError(NewsdeskError):
     """A question or answerer cannot be used."""
+
+
+class QuestionError(AnswerError):
+    """The question cannot be asked as given."""
+
+
+class BackendError(AnswerError):
+    """An answerer backend failed; the message says which and how to fix it."""

@@ -7,28 +7,24 @@ open when the saved stamp differs from the store's, it is rebuilt from the store
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index.articles import Meta
+from index.protocols import ChunkStore, KeywordHit
 from index.text import terms
 
 _lock = threading.Lock()
-
-
-@dataclass
-class KeywordHit:
-    chunk_id: str
-    score: float
+log = logging.getLogger(__name__)
 
 
 class KeywordIndex:
@@ -47,7 +43,7 @@ class KeywordIndex:
 
     # ------------------------------------------------------------ build / persist
     @classmethod
-    def build(cls, rows: list[tuple[str, str, dict[str, Any]]]) -> KeywordIndex:
+    def build(cls, rows: list[tuple[str, str, Meta]]) -> KeywordIndex:
         """Index ``(chunk_id, passage, metadata)`` rows."""
         import bm25s
 
@@ -89,7 +85,8 @@ class KeywordIndex:
             epochs = np.load(directory / "epochs.npy")
             bm25 = bm25s.BM25.load(str(directory / "bm25"), show_progress=False) \
                 if meta["ids"] else bm25s.BM25()
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("saved keyword index at %s unreadable (%s); rebuilding it", directory, exc)
             return None
         return cls(bm25, meta["ids"], epochs, meta["sources"], meta["stamp"])
 
@@ -164,19 +161,20 @@ def stamp_of(ids: list[str]) -> str:
     return f"{len(ids)}:{h.hexdigest()[:16]}"
 
 
-def refresh(store: Any, directory: Path, *, force: bool = False) -> KeywordIndex:
+def refresh(store: ChunkStore, directory: Path, *, force: bool = False) -> KeywordIndex:
     """The keyword index for ``store``: the saved one if its stamp matches, else rebuilt."""
-    from index.store import all_chunk_ids
-
-    current = stamp_of(all_chunk_ids(store))
+    current = stamp_of(store.all_chunk_ids())
     if not force:
         saved = KeywordIndex.load(directory)
         if saved is not None and saved.stamp == current:
             return saved
     built = KeywordIndex.build(list(store.iter_chunks()))
     # a read-only location is fine: the in-memory index still serves this process
-    with contextlib.suppress(OSError):
+    try:
         built.save(directory)
+    except OSError as exc:
+        log.info("keyword index not saved to %s (%s); it serves this process from memory",
+                 directory, exc)
     return built
 
 

@@ -8,7 +8,6 @@ articles whose commit record is missing or stale.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -177,8 +176,10 @@ def ingest(
 def _settle(pending: Future[None] | None) -> None:
     """Let an in-flight write finish (or fail) so what it committed is counted."""
     if pending is not None:
-        with contextlib.suppress(Exception):
+        try:
             pending.result()
+        except Exception as exc:  # the caller is already raising the first failure
+            log.debug("the last write also failed: %s", exc)
 
 
 @dataclass
@@ -254,12 +255,11 @@ def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
     old_ids: dict[str, set[str]] = {a.id: set() for a, _, _ in plans}
     updated = [a.id for a, status, _ in plans if status == "updated"]
     if updated:
-        got = store.chunks.get(where={"article_id": {"$in": updated}}, include=["metadatas"])
-        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
-            old_ids[str(meta["article_id"])].add(cid)
+        for aid, cids in store.chunk_ids_of_articles(updated).items():
+            old_ids[aid].update(cids)
     fresh = [c.id for _, status, cs in plans if status == "added" for c in cs]
     if fresh:
-        for cid in store.chunks.get(ids=fresh, include=[])["ids"]:
+        for cid in store.existing_chunk_ids(fresh):
             old_ids[cid.rsplit(":", 2)[0]].add(cid)
     new = [c for _, _, cs in plans for c in cs if c.id not in old_ids[c.article_id]]
     vec_of = _embed(new, store, plans, failed)
@@ -271,8 +271,7 @@ def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
             return None
     reused = [c.id for _, _, cs in plans for c in cs if c.id not in vec_of]
     if reused:
-        got = store.chunks.get(ids=reused, include=["embeddings"])
-        vec_of.update({i: list(v) for i, v in zip(got["ids"], got["embeddings"], strict=True)})
+        vec_of.update(store.vectors_of(reused))
     stale = [cid for art, _, cs in plans for cid in old_ids[art.id] - {c.id for c in cs}]
     return _Plan(plans, new, vec_of, stale)
 
@@ -332,8 +331,6 @@ def _progress(total: int, enabled: bool | None) -> Any:
         enabled = sys.stderr.isatty()
     if not enabled or total == 0:
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
+    from tqdm import tqdm
+
     return tqdm(total=total, unit="article", desc="ingest", file=sys.stderr)

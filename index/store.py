@@ -15,6 +15,7 @@ passes precomputed vectors and every collection is opened with ``embedding_funct
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -23,9 +24,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from index.articles import Meta
 from index.errors import ConfigError, StoreError
+from index.filters import Filters
+
+log = logging.getLogger(__name__)
 
 CHUNKS = "newsdesk_chunks"
 ARTICLES = "newsdesk_articles"
@@ -54,7 +60,7 @@ def make_client(index_dir: str | os.PathLike[str] | None = None, chroma_url: str
             raise StoreError(
                 f"cannot reach the Chroma server at {chroma_url} ({exc}); "
                 "start it with `chroma run --host 127.0.0.1 --port PORT --path DIR`"
-            ) from None
+            ) from exc
     if index_dir is None:
         raise ConfigError("no index: pass --index DIR, set NEWSDESK_INDEX, or --chroma-url URL")
     path = Path(index_dir)
@@ -67,7 +73,7 @@ def make_client(index_dir: str | os.PathLike[str] | None = None, chroma_url: str
         raise StoreError(
             f"cannot open the index at {path} ({exc.__class__.__name__}: {exc}); it may be damaged:"
             f" move it aside and rebuild it with `newsdesk ingest PATH --index {path}`"
-        ) from None
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class NewsStore:
             raise StoreError(
                 f"cannot open the collections in {location or 'the index'} "
                 f"({exc.__class__.__name__}: {exc}); rebuild with `newsdesk ingest`"
-            ) from None
+            ) from exc
         # langchain_chroma has no public accessor; the raw collection lets us write our own vectors
         self.chunks: Any = self.vectorstore._collection
 
@@ -115,7 +121,8 @@ class NewsStore:
     def max_batch(self) -> int:
         try:
             return int(self.client.get_max_batch_size())
-        except Exception:
+        except Exception as exc:  # older servers lack the call: any batch size they take works
+            log.debug("max batch size unknown (%s); writing 5000 at a time", exc)
             return 5000
 
     def count_chunks(self) -> int:
@@ -143,6 +150,15 @@ class NewsStore:
     def chunk_ids_of(self, article_id: str) -> list[str]:
         return list(self.chunks.get(where={"article_id": article_id}, include=[])["ids"])
 
+    def chunk_ids_of_articles(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The stored chunk ids of each article in ``article_ids``."""
+        got = self.chunks.get(where={"article_id": {"$in": list(article_ids)}},
+                              include=["metadatas"])
+        out: dict[str, set[str]] = {}
+        for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+            out.setdefault(str(meta["article_id"]), set()).add(cid)
+        return out
+
     def existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
         out: set[str] = set()
         step = self.max_batch()
@@ -150,7 +166,7 @@ class NewsStore:
             out.update(self.chunks.get(ids=list(ids[i:i + step]), include=[])["ids"])
         return out
 
-    def iter_chunks(self, page: int = 5000) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    def iter_chunks(self, page: int = 5000) -> Iterable[tuple[str, str, Meta]]:
         """Every stored chunk as ``(id, document, metadata)``, paged."""
         offset = 0
         while True:
@@ -160,10 +176,36 @@ class NewsStore:
             yield from zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             offset += len(got["ids"])
 
-    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, Meta]]:
         got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
         return {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
                                              strict=True)}
+
+    def all_chunk_ids(self, page: int = 20000) -> list[str]:
+        """Every chunk id in the store (cheap: no documents or vectors)."""
+        out: list[str] = []
+        offset = 0
+        while True:
+            got = self.chunks.get(include=[], limit=page, offset=offset)
+            if not got["ids"]:
+                return out
+            out.extend(got["ids"])
+            offset += len(got["ids"])
+
+    def vectors_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored embedding of each chunk in ``ids`` that exists."""
+        if not ids:
+            return {}
+        got = self.chunks.get(ids=list(ids), include=["embeddings"])
+        return {i: list(map(float, v)) for i, v in zip(got["ids"], got["embeddings"],
+                                                       strict=True)}
+
+    def dense_search(self, vector: Sequence[float], k: int, filters: Filters | None = None
+                     ) -> list[tuple[Document, float]]:
+        """The ``k`` chunks nearest ``vector`` (cosine distance), only those ``filters`` allow."""
+        where = _where(filters) if filters else None
+        return list(self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            list(vector), k=k, **({"filter": where} if where else {})))
 
     # ---------------------------------------------------------------- writes
     def write_chunks(self, ids: list[str], vectors: list[list[float]], docs: list[str],
@@ -217,13 +259,17 @@ def _record(i: str, m: dict[str, Any] | None) -> ArticleRecord:
     )
 
 
-def all_chunk_ids(store: NewsStore, page: int = 20000) -> list[str]:
-    """Every chunk id in the store (cheap: no documents or vectors)."""
-    out: list[str] = []
-    offset = 0
-    while True:
-        got = store.chunks.get(include=[], limit=page, offset=offset)
-        if not got["ids"]:
-            return out
-        out.extend(got["ids"])
-        offset += len(got["ids"])
+def _where(f: Filters) -> dict[str, Any] | None:
+    """``f`` in Chroma's metadata filter language."""
+    clauses: list[dict[str, Any]] = []
+    if f.since is not None:
+        clauses.append({"date_epoch": {"$gte": f.since}})
+    if f.until is not None:
+        clauses.append({"date_epoch": {"$lte": f.until}})
+    if f.sources:
+        clauses.append({"source": {"$in": list(f.sources)}})
+    if f.exclude:
+        clauses.append({"article_id": {"$nin": sorted(f.exclude)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

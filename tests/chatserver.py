@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def free_port() -> int:
@@ -29,7 +29,7 @@ class ChatServer:
         self.t0 = time.perf_counter()
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "chat", "--port", str(self.port), *extra],
+            [sys.executable, "-m", "ui.cli", "chat", "--port", str(self.port), *extra],
             cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
         self.ready_s = self._wait()
 
@@ -54,7 +54,7 @@ def seeded_chat(tmp_path_factory: Any, name: str, *extra: str) -> Iterator[ChatS
     """A ``newsdesk chat`` over a fresh index of the seed article (for module-scoped fixtures)."""
     import shutil
 
-    from tests.conftest import SEED_ARTICLE
+    from tests.helpers import SEED_ARTICLE
 
     tmp = tmp_path_factory.mktemp(name)
     seeds = tmp / "seeds"

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import GOOD_HTML, GOOD_MD, SEED_ARTICLE
+from tests.helpers import GOOD_HTML, GOOD_MD, SEED_ARTICLE
 
 SECRET = "zorblaxquintessence"  # the marker file's word: must never become answerable
 

@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from assistant.citations import Answer
-from assistant.errors import NewsdeskError
-from index.errors import ConfigError
+from assistant import ConfigError, NewsdeskError
+from assistant.types import Answer
 from ui import render
 
 MAX_UPLOAD_MB = int(os.environ.get("NEWSDESK_MAX_UPLOAD_MB", "20"))
@@ -110,13 +109,11 @@ class ChatBackend:
         """Ingest uploaded files: one result row per file (or per article/record inside it),
         good and bad; the good ones are stored whatever the bad ones do. Gradio's temporary
         copies are deleted once read."""
-        from index.loaders import load_bytes
-
         if not files:
             return render.upload_html([("–", "error", "choose one or more files first")]), \
                 self.stats_md(), None
         rows: list[tuple[str, str, str]] = []
-        items: list[Any] = []
+        uploads: list[tuple[str, bytes]] = []
         for f in files:
             path = Path(f)
             name = path.name
@@ -127,28 +124,25 @@ class ChatBackend:
                 continue
             finally:
                 _discard_upload(path)
-            items.extend(load_bytes(data, name=name, origin=name))
-        if items:
-            rows.extend(self._ingest_rows(items, progress))
+            uploads.append((name, data))
+        if uploads:
+            rows.extend(self._ingest_rows(uploads, progress))
         return render.upload_html(rows), self.stats_md(), None
 
-    def _ingest_rows(self, items: list[Any], progress: Any) -> list[tuple[str, str, str]]:
-        from index.pipeline import ingest
-
+    def _ingest_rows(self, uploads: list[tuple[str, bytes]], progress: Any
+                     ) -> list[tuple[str, str, str]]:
         rows: list[tuple[str, str, str]] = []
         with self._ingest_lock:
             self._ingesting.set()
             try:
                 if progress is not None:
                     progress(0.1, desc="indexing")
-                report = ingest(items, self.assistant.store,
-                                keyword_dir=self.assistant.settings.keyword_dir, progress=False,
-                                on_article=lambda art, st: rows.append((art.origin, st, art.id)))
-                self.assistant.refresh()
+                report = self.assistant.ingest_bytes(
+                    uploads, on_article=lambda art, st: rows.append((art.origin, st, art.id)))
             except NewsdeskError as exc:  # the store failed: say so on every unfinished file
                 done = {r[0] for r in rows}
-                names = [getattr(it, "origin", "") or getattr(it, "source", "?") for it in items]
-                rows.extend((n, "error", str(exc)) for n in dict.fromkeys(names) if n not in done)
+                names = dict.fromkeys(name for name, _ in uploads)
+                rows.extend((n, "error", str(exc)) for n in names if n not in done)
                 return rows
             finally:
                 self._ingesting.clear()
@@ -177,7 +171,7 @@ def _valid_k(k: Any) -> int:
 
 def _read_upload(path: Path) -> bytes:
     """The bytes of one uploaded file (a regular file, within the upload limit)."""
-    from index.errors import LoadError
+    from assistant import LoadError
     from index.loaders.common import open_regular
 
     limit = MAX_UPLOAD_MB * 1_000_000

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.citations import Answer, Citation
+from assistant.types import Answer, Citation
 
 _MARK = re.compile(r"\[(\d{1,2})\]")
 # Characters that Markdown (the chat renders messages as Markdown) would turn into images,

@@ -20,18 +20,18 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from assistant import answerability as A
-from assistant.answerers.short import (
+from assistant.answerers.short import Phrase, question_kind, short_answer
+from assistant.citations import citation_from
+from assistant.text import (
     DURATION,
     MONTHS,
     WEEKDAYS,
-    Phrase,
     dot,
     is_fragment,
-    question_kind,
-    short_answer,
+    name_terms,
+    surface_names,
 )
-from assistant.citations import REFUSAL, Citation, citation_from
-from assistant.retrieval import Passage
+from assistant.types import REFUSAL, Citation, Passage
 from index.chunking import sentence_spans
 from index.quotes import Quote, find_quotes, speech_question
 from index.text import terms
@@ -81,39 +81,8 @@ PAIR_PENALTY = 0.05
 COMMON_SHARE = 0.10  # names in more passages than this need not appear in an answering one
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
-_QWORDS = {"What", "Which", "Who", "Whom", "Whose", "When", "Where", "Why", "How", "Did", "Does",
-           "Do", "Is", "Are", "Was", "Were", "Will", "Can", "Could", "Has", "Have", "Had", "In",
-           "On", "At", "According", "The", "A", "An", "And", "But", "Of", "To", "For"}
-
-
-def entities(question: str) -> set[str]:
-    """Stemmed terms of the question's proper nouns: capitalised words that are neither its
-    first word nor question words. Every one must occur in a passage for it to answer."""
-    toks = re.findall(r"[A-Za-z][A-Za-z’'.-]*", question)
-    names = [w for i, w in enumerate(toks) if i > 0 and w[:1].isupper() and w not in _QWORDS]
-    return set(terms(" ".join(names)))
-
-
 _FOCUS = re.compile(r"^(?:what|which)\s+(?:is|was|are|were)?\s*(?:the\s+)?(?:name\s+of\s+the\s+)?"
                     r"([a-z]+)\b", re.I)
-
-
-def surface_names(question: str, stems: set[str]) -> list[str]:
-    """The question's own words for the name stems in ``stems``, adjacent capitalised words
-    kept together ("Lakeside Open"), for messages."""
-    runs: list[list[str]] = []
-    prev_end = -2
-    for i, m in enumerate(re.finditer(r"[A-Za-z][A-Za-z’'.-]*", question)):
-        w = m.group()
-        if i == 0 or not w[:1].isupper() or w in _QWORDS:
-            continue
-        if runs and question[prev_end:m.start()] == " ":
-            runs[-1].append(w)
-        else:
-            runs.append([w])
-        prev_end = m.end()
-    out = [" ".join(r).rstrip(".") for r in runs if set(terms(" ".join(r))) & stems]
-    return list(dict.fromkeys(out))
 
 
 def focus_term(question: str) -> str | None:
@@ -154,7 +123,7 @@ class ExtractiveAnswerer:
     def _required(self, question: str, focus: str | None) -> set[str]:
         """The question's names a passage must contain to answer it. A name in more than
         COMMON_SHARE of the index's passages ("US" in American news) is context, not subject."""
-        names = entities(focus or question) | entities(question)
+        names = name_terms(focus or question) | name_terms(question)
         return {t for t in names if _share(self.idf(t)) <= COMMON_SHARE}
 
     def usable(self, question: str, focus: str | None, passages: list[Passage]
@@ -336,7 +305,7 @@ class ExtractiveAnswerer:
         decision = A.decide(
             sig, missing_constraints=missing,
             missing_names=surface_names(q, names - pterms),
-            held=surface_names(q, (entities(q) | names) & pterms))
+            held=surface_names(q, (name_terms(q) | names) & pterms))
         return decision, sig
 
 
@@ -376,8 +345,3 @@ def _overlaps(s: Scored, chosen: list[Scored]) -> bool:
         if c.passage.article_id == s.passage.article_id and a < cb and ca < b:
             return True
     return False
-
-
-def idf_lookup(table: dict[str, float], unseen: float) -> Callable[[str], float]:
-    """IDF as a function; a term the corpus lacks weighs most (it must be matched to answer)."""
-    return lambda t: table.get(t, unseen if table else math.log(2))

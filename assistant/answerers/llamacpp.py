@@ -11,7 +11,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from assistant.errors import BackendError
+from index.errors import BackendError
 
 _models: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -22,15 +22,15 @@ def _load(path: str, n_ctx: int, chat_format: str | None) -> Any:
         if path not in _models:
             try:
                 from llama_cpp import Llama
-            except ImportError:
+            except ImportError as exc:
                 raise BackendError("llama-cpp answerer needs llama-cpp-python: "
                                    "CMAKE_ARGS='-DGGML_NATIVE=OFF' pip install llama-cpp-python"
-                                   ) from None
+                                   ) from exc
             try:
                 _models[path] = Llama(model_path=path, n_ctx=n_ctx, n_threads=2, verbose=False,
                                       chat_format=chat_format)
             except (ValueError, OSError) as exc:
-                raise BackendError(f"cannot load GGUF {path}: {exc}") from None
+                raise BackendError(f"cannot load GGUF {path}: {exc}") from exc
         return _models[path]
 
 
@@ -52,7 +52,17 @@ class LlamaCppChat(BaseChatModel):
         return "llama-cpp"
 
     def _messages(self, messages: list[BaseMessage]) -> list[dict[str, str]]:
-        return [{"role": _role(m), "content": str(m.content)} for m in messages]
+        out = [{"role": _role(m), "content": str(m.content)} for m in messages]
+        if self.chat_format == "gemma":
+            # Gemma's chat format has no system turn (llama.cpp drops it): the rules lead the
+            # first user turn instead
+            system = "\n\n".join(m["content"] for m in out if m["role"] == "system")
+            out = [m for m in out if m["role"] != "system"]
+            if system and out and out[0]["role"] == "user":
+                out[0] = {"role": "user", "content": f"{system}\n\n{out[0]['content']}"}
+            elif system:
+                out.insert(0, {"role": "user", "content": system})
+        return out
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kw: Any) -> ChatResult:

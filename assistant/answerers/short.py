@@ -23,22 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from assistant.text import DURATION, MONTHS, PHRASE_STOP, WEEKDAYS, dot, is_fragment
 from index.chunking import sentence_spans
 from index.text import terms
-
-STOP = set("""
-a an the and or but if then than of in on at to for from by with without into onto over under
-about after before during since until as is are was were be been being am do does did done
-has have had having will would shall should can could may might must not no nor so too very
-this that these those it its it's he him his she her hers they them their theirs we us our you
-your i me my mine who whom whose which what when where why how all any both each few more most
-other some such only own same just also even still again further once here there up down out
-off new said says say told according announced reported week weeks year years day days month
-months last next first one two three recently soon now today yesterday tomorrow per about
-around nearly almost approximately more less many much several while because though although
-whether either neither between among against across through via including like unlike
-mr mrs ms dr
-""".split())
 
 _CONNECT = {"of", "for", "and", "&", "de", "del", "la", "los", "las", "le", "von", "van", "da"}
 _IRREGULAR = set("""found made said took gave told became began won lost left held paid sold bought
@@ -49,12 +36,6 @@ _NUM_Q = re.compile(r"\bhow (?:much|many|old|long|far|high|big|tall|large|often|
                     re.I)
 _YESNO_Q = re.compile(r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
                       r"should)\b", re.I)
-# shared with the extractive answerer's answer-type cue
-DURATION = r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|an?|half)[- ]" \
-           r"(?:hour|minute|day|week|month|year)s?\b"
-MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|" \
-         r"December)"
-WEEKDAYS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|month|day|date|time)\b|\bhow soon\b", re.I)
 _AUX = r"(?:is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|might|may)"
 _HEAD_STOP = re.compile(_AUX + r"$|(?:to|of|in|on|at|for|from|by|that|this|recently|soon|"
@@ -130,7 +111,7 @@ def head_phrase(question: str) -> str | None:
         if _HEAD_STOP.match(w) or not re.match(r"\w", w) or len(head) == 4:
             break  # the head noun phrase ends where its verb, or a preposition, begins
         head.append(w)
-    words = [w for w in head if w.lower() not in STOP]
+    words = [w for w in head if w.lower() not in PHRASE_STOP]
     return " ".join(words) or None
 
 
@@ -186,7 +167,7 @@ def candidates(sentence: str, index: int) -> list[Candidate]:
             i, (tok, a, _) = i + 1, toks[i + 1]  # "The Philippines" names the Philippines
         words = [t for t, _, _ in toks[i:j + 1]]
         text = _POSSESSIVE.sub("", sentence[a:toks[j][2]])
-        common = all(w.lower() in STOP or w.lower() in _NOT_NAMES for w in words)
+        common = all(w.lower() in PHRASE_STOP or w.lower() in _NOT_NAMES for w in words)
         if not common:
             # a capitalised first word of a sentence may be an ordinary word
             kind = "phrase" if i == 0 and len(words) == 1 and not tok.isupper() else "name"
@@ -195,7 +176,7 @@ def candidates(sentence: str, index: int) -> list[Candidate]:
     # short lower-case noun phrases ("hearing aids", "mustard"): runs of content words
     run: list[tuple[str, int, int]] = []
     for tok, a, b in [*toks, ("", len(sentence), len(sentence))]:
-        if tok and tok.replace("-", "").isalpha() and tok.islower() and tok not in STOP \
+        if tok and tok.replace("-", "").isalpha() and tok.islower() and tok not in PHRASE_STOP \
                 and len(tok) > 2 and not (tok.isalpha() and _VERBISH.search(tok)) \
                 and tok not in _IRREGULAR:
             run.append((tok, a, b))
@@ -391,17 +372,6 @@ class _Sent:
 
     def text(self, passages: Sequence[Any]) -> str:
         return str(passages[self.passage].text[self.start:self.end])
-
-
-def is_fragment(span: str) -> bool:
-    """A heading, byline or list label rather than a statement."""
-    s = span.strip()
-    return len(s.split()) < 8 and not re.search(r"[.!?][\"'”’)]*$", s)
-
-
-def dot(a: Sequence[float], b: Sequence[float]) -> float:
-    """Dot product (cosine, for the unit vectors embedders return)."""
-    return sum(x * y for x, y in zip(a, b, strict=False))
 
 
 def _fits(kind: str, cand_kind: str) -> float:

@@ -16,7 +16,12 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from index.errors import ConfigError
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 
 def _articles(corpus: str, limit: int) -> list[Any]:
@@ -27,11 +32,17 @@ def _articles(corpus: str, limit: int) -> list[Any]:
     return out[:limit]
 
 
+SEED_QUESTIONS = Path(__file__).resolve().parents[2] / "seeds" / "questions.jsonl"
+
+
 def _questions(path: str | None) -> list[str]:
+    """The questions in ``path``; by default the seed questions of a source checkout (not
+    the current directory's)."""
     from assistant.evaluation.gold import read_gold
 
-    p = path or "seeds/questions.jsonl"
-    return [g.question for g in read_gold(p)]
+    if path is None and not SEED_QUESTIONS.is_file():
+        raise ConfigError("no question set: pass --questions FILE (a JSONL gold file)")
+    return [g.question for g in read_gold(path or SEED_QUESTIONS)]
 
 
 def bench_ingest(corpus: str, *, limit: int = 300, questions: str | None = None,
@@ -107,7 +118,7 @@ def _pct(v: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
 
 
-def bench_query(settings: Any, *, questions: str, sizes: list[int]) -> int:
+def bench_query(settings: Settings, *, questions: str | None, sizes: list[int]) -> int:
     """``ask()`` latency next to two bare baselines on the same index, then store scaling.
 
     Baselines: what a plain LangChain user runs (``HuggingFaceEmbeddings.embed_query`` +
@@ -119,7 +130,9 @@ def bench_query(settings: Any, *, questions: str, sizes: list[int]) -> int:
 
     a = Assistant(settings=settings)
     a.warm()
-    gold = read_gold(questions)
+    if questions is None and not SEED_QUESTIONS.is_file():
+        raise ConfigError("no question set: pass --questions FILE (a JSONL gold file)")
+    gold = read_gold(questions or SEED_QUESTIONS)
     qs = [g.question for g in gold]
     # "this week" in a benchmark question means the week of its quiz, as in `newsdesk eval`
     days = {g.question: date.fromisoformat(g.question_date) if g.question_date else None

@@ -29,7 +29,7 @@ def read_gold(path: str | Path) -> list[GoldQuestion]:
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise LoadError(str(p), f"cannot read gold file ({exc.strerror})") from None
+        raise LoadError(str(p), f"cannot read gold file ({exc.strerror})") from exc
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -47,5 +47,5 @@ def read_gold(path: str | Path) -> list[GoldQuestion]:
                 question_date=r.get("question_date"),
             ))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise LoadError(f"{p} line {n}", f"not a gold question ({exc})") from None
+            raise LoadError(f"{p} line {n}", f"not a gold question ({exc})") from exc
     return out

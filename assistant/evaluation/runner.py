@@ -137,14 +137,9 @@ def run_eval(gold_path: str, settings: Any, *, corpus: list[str] = (),  # type: 
     from assistant.assistant import Assistant
 
     if corpus:
-        from index import open_store
-        from index.embeddings import get_embeddings
-        from index.pipeline import ingest
+        from assistant.indexing import ingest
 
-        store = open_store(str(settings.index_dir), chroma_url=settings.chroma_url,
-                           token=settings.chroma_token,
-                           embeddings=get_embeddings(settings.embeddings))
-        report = ingest(list(corpus), store, keyword_dir=settings.keyword_dir)
+        report = ingest(list(corpus), settings)
         print(report.summary(), flush=True)
     questions = read_gold(gold_path)[:limit] if limit else read_gold(gold_path)
     a = Assistant(settings=settings)

@@ -74,9 +74,9 @@ def read_text(data: bytes, origin: str) -> tuple[str, str | None]:
         if data.startswith(bom):
             try:
                 text = data.decode(enc).lstrip("\ufeff")
-            except UnicodeDecodeError:
+            except UnicodeDecodeError as exc:
                 raise LoadError(origin, f"starts with a {enc.upper()} byte-order mark but is "
-                                "not valid in that encoding") from None
+                                "not valid in that encoding") from exc
             _check_controls(text, origin)
             return text, None
     head = data[:8192]

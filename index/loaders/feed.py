@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import urllib.error
 import urllib.request
@@ -15,6 +16,8 @@ from index.loaders.html import extract, load_html
 
 TIMEOUT_S = 15.0
 _MIN_BODY = 400  # shorter feed content is a teaser: fetch the linked page for the full text
+
+log = logging.getLogger(__name__)
 
 
 def looks_like_feed(text: str) -> bool:
@@ -31,10 +34,10 @@ def fetch(url: str) -> tuple[bytes, str]:
             data = resp.read(MAX_FILE_BYTES + 1)
             ctype = resp.headers.get("Content-Type", "")
     except urllib.error.HTTPError as exc:
-        raise LoadError(url, f"HTTP {exc.code} {exc.reason}") from None
+        raise LoadError(url, f"HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise LoadError(url, f"cannot fetch ({reason})") from None
+        raise LoadError(url, f"cannot fetch ({reason})") from exc
     if len(data) > MAX_FILE_BYTES:
         raise LoadError(url, "response is over the size limit")
     return data, ctype
@@ -98,15 +101,16 @@ def _entry_article(entry: Any, feed_title: str, where: str, fetch_links: bool) -
             page, _ = read_text(data, link)
             full = load_html(page, origin=link, url=link)
             body = full.body if len(full.body) > len(body) else body
-        except LoadError:
-            pass  # keep the feed's own text; a teaser is better than nothing
+        except LoadError as exc:  # keep the feed's own text; a teaser is better than nothing
+            log.info("%s: linked page not used (%s); keeping the feed's text", where, exc.reason)
     if not body.strip():
         raise LoadError(where, "feed entry has no text")
     title = entry.get("title", "").strip() or body[:80]
     raw_date = entry.get("published") or entry.get("updated")
     try:
         date = parse_date(raw_date, source=where)
-    except LoadError:
+    except LoadError as exc:
+        log.debug("%s: %s; stored undated", where, exc.reason)
         date = None
     guid = entry.get("id") or link
     authors = [a.get("name", "") for a in entry.get("authors", []) if a.get("name")]

@@ -55,8 +55,8 @@ def load_html(html: str, *, origin: str, stem: str = "", url: str = "",
         raise LoadError(origin, f"HTML nested deeper than {_MAX_DEPTH} levels; not an article page")
     try:
         meta = extract(html, url=url)
-    except RecursionError:
-        raise LoadError(origin, "HTML too deeply nested to parse") from None
+    except RecursionError as exc:
+        raise LoadError(origin, "HTML too deeply nested to parse") from exc
     body = (meta.get("text") or "").strip()
     if len(body) < 40:
         raise LoadError(origin, "no article text found in the HTML page")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.chatserver import seeded_chat
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -37,7 +37,7 @@ def test_gradio_client_ask_returns_structured_answer(server):
 
 
 def test_refuses_public_bind_without_auth(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--host", "0.0.0.0",
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "chat", "--host", "0.0.0.0",
                            "--index", str(tmp_path / "i")], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2

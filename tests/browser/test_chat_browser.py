@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.chatserver import seeded_chat
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = "/usr/bin/chromium"

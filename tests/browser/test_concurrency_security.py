@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.chatserver import seeded_chat
-from tests.conftest import SEED_ARTICLE, gold
+from tests.helpers import SEED_ARTICLE, gold
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from assistant import Assistant
-from assistant.cli import main
 from index.pipeline import ingest
+from ui.cli import main
 
 pytestmark = pytest.mark.slow
 

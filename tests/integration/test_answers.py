@@ -10,8 +10,7 @@ import pytest
 from assistant import Answer, Assistant, BackendError, EmptyIndexError, QuestionError
 from index.loaders import iter_articles
 from index.pipeline import ingest
-from tests.conftest import SEED_ARTICLE, gold
-from tests.integration.test_ingest_cli import nd
+from tests.helpers import SEED_ARTICLE, gold, nd
 
 pytestmark = pytest.mark.slow
 BODY = next(iter_articles([SEED_ARTICLE])).body  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ import pytest
 from assistant import Assistant
 from index.loaders.jsonl import record_to_article
 from index.pipeline import ingest
-from tests.conftest import BENCH, SEED_ARTICLE, gold
+from tests.helpers import BENCH, SEED_ARTICLE, gold, needs_bench
 
 pytestmark = pytest.mark.slow
 NAMES = ("Putin", "Kremlin", "Trump", "Zelenskyy", "Iran", "Ukraine")
@@ -32,7 +32,7 @@ def distractors(limit: int | None):
     return out if limit is None else out[:limit]
 
 
-@pytest.mark.skipif(not (BENCH / "corpus.jsonl").exists(), reason="benchmark not present")
+@needs_bench
 def test_seed_gold_holds_among_distractors(tmp_path):
     from index import open_store
 

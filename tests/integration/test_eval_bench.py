@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BENCH
-from tests.integration.test_ingest_cli import nd
+from tests.helpers import BENCH, SEEDS, nd, needs_bench
 
 pytestmark = pytest.mark.slow
 
 
 def test_eval_seed_gold_report(tmp_path: Path, seed_dir: Path):
     out = tmp_path / "e.json"
-    r = nd("eval", "seeds/questions.jsonl", "--corpus", str(seed_dir), "--json", str(out),
+    r = nd("eval", str(SEEDS / "questions.jsonl"), "--corpus", str(seed_dir), "--json", str(out),
            index=tmp_path / "idx")
     assert "retrieval" in r.stdout and "hit@5=1.000" in r.stdout
     rep = json.loads(out.read_text())
@@ -36,11 +35,11 @@ def test_eval_seed_gold_report(tmp_path: Path, seed_dir: Path):
     assert row["seed-05"]["short"] == "Denmark" and row["seed-05"]["correct"]
     assert not row["seed-09"]["answered"] and row["seed-09"]["correct"]
     for retriever in ("dense", "bm25"):
-        r = nd("eval", "seeds/questions.jsonl", "--retriever", retriever, index=tmp_path / "idx")
+        r = nd("eval", str(SEEDS / "questions.jsonl"), "--retriever", retriever, index=tmp_path / "idx")
         assert f"retriever: {retriever}" in r.stdout
 
 
-@pytest.mark.skipif(not (BENCH / "corpus.jsonl").exists(), reason="benchmark not present")
+@needs_bench
 def test_eval_realtimeqa_format_with_choices(tmp_path: Path):
     """A few benchmark questions against their own gold articles: MC accuracy is computed."""
     qs = [json.loads(x) for x in (BENCH / "questions.dev.jsonl").read_text().splitlines()[:4]]
@@ -59,10 +58,10 @@ def test_eval_realtimeqa_format_with_choices(tmp_path: Path):
     assert all("choice" in q for q in rep["per_question"])
 
 
-@pytest.mark.skipif(not (BENCH / "corpus.jsonl").exists(), reason="benchmark not present")
+@needs_bench
 def test_bench_ingest_and_query_print_their_numbers(tmp_path: Path, seed_dir: Path):
     r = nd("bench", "ingest", str(BENCH / "corpus.jsonl"), "--limit", "12", "--questions",
-           "seeds/questions.jsonl", index=tmp_path / "unused")
+           str(SEEDS / "questions.jsonl"), index=tmp_path / "unused")
     report = json.loads(r.stdout.strip().splitlines()[-1])
     assert report["articles"] == 12 and report["chunks"] > 12
     assert report["backend"] == "openvino"

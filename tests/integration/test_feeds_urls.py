@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import Article
-from index.errors import LoadError
 from index.loaders import iter_articles
 from index.pipeline import ingest
-from tests.conftest import GOOD_HTML
+from tests.helpers import GOOD_HTML, split
 
 pytestmark = pytest.mark.server
 
@@ -48,13 +46,9 @@ def site(tmp_path: Path):
     server.server_close()
 
 
-def _split(items):
-    return ([i for i in items if isinstance(i, Article)],
-            [i for i in items if isinstance(i, LoadError)])
-
 
 def test_rss_feed_entries_and_teaser_completed_from_link(site):
-    arts, errs = _split(list(iter_articles([f"{site}/feed.xml"])))
+    arts, errs = split(list(iter_articles([f"{site}/feed.xml"])))
     assert errs == []
     by_title = {a.title: a for a in arts}
     rail = by_title["Rail line reopens"]
@@ -65,14 +59,14 @@ def test_rss_feed_entries_and_teaser_completed_from_link(site):
 
 
 def test_atom_feed_and_article_url(site):
-    (rail,), errs = _split(list(iter_articles([f"{site}/atom.xml"])))
+    (rail,), errs = split(list(iter_articles([f"{site}/atom.xml"])))
     assert not errs and rail.source == "Atom Desk" and "university" in rail.body
-    (page,), errs = _split(list(iter_articles([f"{site}/library.html"])))
+    (page,), errs = split(list(iter_articles([f"{site}/library.html"])))
     assert not errs and "national design award" in page.title and page.url.endswith("library.html")
 
 
 def test_bad_urls_are_one_line_errors(site):
-    arts, errs = _split(list(iter_articles([f"{site}/missing.html", "http://127.0.0.1:9/x"])))
+    arts, errs = split(list(iter_articles([f"{site}/missing.html", "http://127.0.0.1:9/x"])))
     assert arts == []
     assert "HTTP 404" in str(errs[0]) and "cannot fetch" in str(errs[1])
 

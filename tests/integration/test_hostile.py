@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
 from tests.hostile import SECRET, RequestLog, make_hostile_corpus, match_lines
+from ui.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, make_bad_inputs, make_good_inputs
+from tests.helpers import make_bad_inputs, make_good_inputs, nd
 
 pytestmark = pytest.mark.slow
-
-
-def nd(*args: str, index: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, NEWSDESK_INDEX=str(index), HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
-    return proc
 
 
 def stats(index: Path) -> dict:

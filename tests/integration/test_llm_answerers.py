@@ -4,7 +4,6 @@ what is tested is the pipeline: it runs, streams, and every citation it keeps is
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from assistant.citations import overlap, split_claims
 from index.loaders import iter_articles
 from index.pipeline import ingest
 from tests.chatserver import free_port
-from tests.conftest import SEED_ARTICLE
+from tests.helpers import SEED_ARTICLE
 
 pytestmark = pytest.mark.slow
 llama_cpp = pytest.importorskip("llama_cpp")
@@ -104,9 +103,9 @@ def test_openai_answerer_server_down_is_a_clear_error(seeded):
         a.ask("Who asked US diplomats to leave?", answerer="openai")
 
 
-def test_openai_answerer_needs_a_base_url(seeded):
+def test_openai_answerer_needs_a_base_url(seeded, monkeypatch):
+    monkeypatch.delenv("NEWSDESK_LLM_BASE_URL", raising=False)
     a = Assistant(index_dir=seeded.settings.index_dir, store=seeded.store)
-    os.environ.pop("NEWSDESK_LLM_BASE_URL", None)
     with pytest.raises(BackendError, match="NEWSDESK_LLM_BASE_URL"):
         a.ask("Who asked US diplomats to leave?", answerer="openai")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, gold
+from tests.helpers import ROOT, gold
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.server, pytest.mark.slow]
 def nd(*args: str, env_extra: dict[str, str] | None = None, check: bool = True
        ) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, HF_HUB_OFFLINE="1", **(env_extra or {}))
-    proc = subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=900)
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
@@ -42,9 +42,9 @@ def corpus(path: Path, ids: range) -> Path:
 
 def ids_on(url: str) -> list[str]:
     from index.embeddings import HashEmbeddings
-    from index.store import NewsStore, all_chunk_ids, make_client
+    from index.store import NewsStore, make_client
 
-    return all_chunk_ids(NewsStore(make_client(chroma_url=url), HashEmbeddings()))
+    return NewsStore(make_client(chroma_url=url), HashEmbeddings()).all_chunk_ids()
 
 
 def test_ingest_ask_eval_match_embedded(shared_chroma_url, tmp_path, seed_dir):
@@ -89,7 +89,7 @@ def test_two_processes_ingesting_overlapping_files(chroma_server, tmp_path):
     b = corpus(tmp_path / "b.jsonl", range(10, 40))
     env = dict(os.environ, HF_HUB_OFFLINE="1", NEWSDESK_CHROMA_URL=chroma_server.url,
                XDG_CACHE_HOME=str(tmp_path / "cache"))
-    procs = [subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(f),
+    procs = [subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", str(f),
                                "--no-progress"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for f in (a, b)]
     outs = [p.communicate(timeout=900) for p in procs]
@@ -98,9 +98,7 @@ def test_two_processes_ingesting_overlapping_files(chroma_server, tmp_path):
     nd("ingest", str(ref), "--index", str(tmp_path / "ref"))
     from index import open_store
     from index.embeddings import HashEmbeddings
-    from index.store import all_chunk_ids
-
-    ref_ids = all_chunk_ids(open_store(str(tmp_path / "ref"), embeddings=HashEmbeddings()))
+    ref_ids = open_store(str(tmp_path / "ref"), embeddings=HashEmbeddings()).all_chunk_ids()
     got = ids_on(chroma_server.url)
     assert len(got) == len(set(got))
     assert sorted(got) == sorted(ref_ids)
@@ -113,7 +111,7 @@ def test_server_killed_mid_ingest_then_rerun_completes(chroma_server, tmp_path):
     big = corpus(tmp_path / "big.jsonl", range(0, 400))
     env = dict(os.environ, HF_HUB_OFFLINE="1", NEWSDESK_CHROMA_URL=chroma_server.url,
                XDG_CACHE_HOME=str(tmp_path / "cache"))
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(big),
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", str(big),
                              "--no-progress"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     from index.embeddings import HashEmbeddings

@@ -8,7 +8,7 @@ import pytest
 
 from assistant import answerability as A
 from index.quotes import find_quotes, speech_question
-from tests.conftest import SEED_ARTICLE
+from tests.helpers import SEED_ARTICLE
 
 
 def test_constraints_of_a_question():

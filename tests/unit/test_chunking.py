@@ -3,7 +3,7 @@ from __future__ import annotations
 from index.articles import Article
 from index.chunking import MAX_CHARS, chunk_article, sentence_spans
 from index.loaders import iter_articles
-from tests.conftest import SEED_ARTICLE
+from tests.helpers import SEED_ARTICLE
 
 
 def _seed() -> Article:

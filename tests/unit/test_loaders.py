@@ -4,20 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import Article, parse_date
+from index.articles import parse_date
 from index.errors import LoadError
 from index.loaders import iter_articles, load_bytes
-from tests.conftest import BENCH, SEED_ARTICLE, make_bad_inputs, make_good_inputs
-
-
-def _split(items):
-    arts = [i for i in items if isinstance(i, Article)]
-    errs = [i for i in items if isinstance(i, LoadError)]
-    return arts, errs
+from tests.helpers import BENCH, SEED_ARTICLE, make_bad_inputs, make_good_inputs, needs_bench, split
 
 
 def test_seed_format():
-    (art,), errs = _split(list(iter_articles([SEED_ARTICLE])))
+    (art,), errs = split(list(iter_articles([SEED_ARTICLE])))
     assert not errs
     assert art.id == "000_867221607fc7f5dd"
     assert art.date == "2025-07-03"
@@ -28,7 +22,7 @@ def test_seed_format():
 
 def test_markdown_front_matter(tmp_path: Path):
     make_good_inputs(tmp_path)
-    (art,), _ = _split(list(iter_articles([tmp_path / "bridge.md"])))
+    (art,), _ = split(list(iter_articles([tmp_path / "bridge.md"])))
     assert (art.title, art.date, art.source, art.url) == (
         "Harbour bridge reopens after repairs", "2025-06-02", "Example Gazette",
         "https://example.org/bridge")
@@ -38,7 +32,7 @@ def test_markdown_front_matter(tmp_path: Path):
 
 def test_html_uses_trafilatura_main_text(tmp_path: Path):
     make_good_inputs(tmp_path)
-    (art,), _ = _split(list(iter_articles([tmp_path / "library.html"])))
+    (art,), _ = split(list(iter_articles([tmp_path / "library.html"])))
     assert "national design award" in art.title
     assert "timber roof" in art.body
     assert "Copyright" not in art.body and "Home | News" not in art.body
@@ -47,7 +41,7 @@ def test_html_uses_trafilatura_main_text(tmp_path: Path):
 
 def test_encodings_are_decoded_with_a_warning(tmp_path: Path):
     make_good_inputs(tmp_path)
-    arts, errs = _split(list(iter_articles([tmp_path / "latin1.txt", tmp_path / "cp1252.txt",
+    arts, errs = split(list(iter_articles([tmp_path / "latin1.txt", tmp_path / "cp1252.txt",
                                             tmp_path / "bom.txt"])))
     bodies = {a.id: a.body for a in arts}
     assert "Montréal" in bodies["latin1"]
@@ -60,7 +54,7 @@ def test_encodings_are_decoded_with_a_warning(tmp_path: Path):
 
 def test_bad_inputs_each_get_one_named_reason(tmp_path: Path):
     expected = make_bad_inputs(tmp_path)
-    arts, errs = _split(list(iter_articles([tmp_path])))
+    arts, errs = split(list(iter_articles([tmp_path])))
     assert [a.id for a in arts] == ["ok-1"]
     messages = [str(e) for e in errs]
     for where, reason in expected.items():
@@ -69,9 +63,10 @@ def test_bad_inputs_each_get_one_named_reason(tmp_path: Path):
     assert len(errs) == len(expected)
 
 
+@needs_bench
 def test_jsonl_benchmark_record_shape():
     line = (BENCH / "corpus.jsonl").open(encoding="utf-8").readline()
-    (art,), _ = _split(list(load_bytes(line.encode(), name="one.jsonl")))
+    (art,), _ = split(list(load_bytes(line.encode(), name="one.jsonl")))
     assert art.id.startswith("rtqa22-")
     assert art.source and art.url and art.date and art.authors
 
@@ -80,7 +75,7 @@ def test_jsonl_duplicate_ids_and_missing_file(tmp_path: Path):
     f = tmp_path / "dups.jsonl"
     f.write_text('{"id": "x", "body": "one body about a fair"}\n'
                  '{"id": "x", "body": "another body about a fair"}\n')
-    arts, errs = _split(list(iter_articles([f, tmp_path / "missing.txt"])))
+    arts, errs = split(list(iter_articles([f, tmp_path / "missing.txt"])))
     assert len(arts) == 1
     assert any("duplicate id" in e.reason for e in errs)
     assert any("no such file" in e.reason for e in errs)
@@ -108,7 +103,7 @@ def test_symlink_loop_is_reported(tmp_path: Path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "loop").symlink_to(tmp_path / "a")
     (tmp_path / "a" / "story.txt").write_text("Headline\n\nA story about a loop of links.")
-    arts, errs = _split(list(iter_articles([tmp_path])))
+    arts, errs = split(list(iter_articles([tmp_path])))
     assert [a.id for a in arts] == ["story"]
     assert any("symbolic link loop" in e.reason for e in errs)
 
@@ -128,7 +123,7 @@ def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch):
         return real(path, origin)
 
     monkeypatch.setattr(loaders, "open_regular", deny)
-    arts, errs = _split(list(iter_articles([tmp_path])))
+    arts, errs = split(list(iter_articles([tmp_path])))
     assert [a.id for a in arts] == ["open"]
     assert [(Path(e.source).name, e.reason) for e in errs] == [("locked.txt", "permission denied")]
 
@@ -140,7 +135,7 @@ def test_hostile_corpus_loads_to_one_named_error_each(tmp_path: Path):
     srv = RequestLog()
     try:
         corpus = make_hostile_corpus(tmp_path / "h", srv.url, tmp_path / "s" / "marker.xml")
-        arts, errs = _split(list(iter_articles([corpus.root])))
+        arts, errs = split(list(iter_articles([corpus.root])))
     finally:
         srv.close()
     assert srv.requests == []
@@ -153,7 +148,7 @@ def test_hostile_corpus_loads_to_one_named_error_each(tmp_path: Path):
 def test_non_ascii_names_get_distinct_readable_ids(tmp_path: Path):
     for name in ("Путин", "Зеленский", "北京", "Ελλάδα", "٣٤٥"):
         (tmp_path / f"{name}.txt").write_text(f"Title {name}\n\nBody of {name}.", "utf-8")
-    arts, errs = _split(list(iter_articles([tmp_path])))
+    arts, errs = split(list(iter_articles([tmp_path])))
     assert not errs
     ids = sorted(a.id for a in arts)
     assert len(set(ids)) == 5 and "Putin" in ids and "Bei-Jing" in ids, ids
@@ -173,7 +168,7 @@ def test_feed_parser_never_opens_what_a_file_names(tmp_path: Path, monkeypatch):
     (tmp_path / "in" / "a.rss").write_text(str(secret))
     (tmp_path / "in" / "b.xml").write_text(f"file://{secret}")
     (tmp_path / "in" / "c.atom").write_text(secret.read_text())
-    arts, errs = _split(list(iter_articles([tmp_path / "in"])))
+    arts, errs = split(list(iter_articles([tmp_path / "in"])))
     assert len(arts) == 1 and len(errs) == 2
     assert all(hasattr(x, "read") for x in seen) and len(seen) == 1
 
@@ -181,5 +176,5 @@ def test_feed_parser_never_opens_what_a_file_names(tmp_path: Path, monkeypatch):
 def test_utf16_with_bom_is_text(tmp_path: Path):
     f = tmp_path / "u16.txt"
     f.write_bytes("Headline here\n\nThe body, in UTF-16.".encode("utf-16"))
-    (art,), errs = _split(list(iter_articles([f])))
+    (art,), errs = split(list(iter_articles([f])))
     assert not errs and art.title == "Headline here" and art.body == "The body, in UTF-16."

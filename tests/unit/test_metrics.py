@@ -4,7 +4,7 @@ import pytest
 
 from assistant.evaluation import metrics as M
 from assistant.evaluation.gold import read_gold
-from tests.conftest import BENCH, SEEDS
+from tests.helpers import BENCH, SEEDS, needs_bench
 
 
 def test_normalize_and_em():
@@ -33,6 +33,7 @@ def test_hits_and_mrr_hand_computed():
     assert M.percentile([1, 2, 3, 4, 100], 50) == 3
 
 
+@needs_bench
 def test_read_both_gold_formats():
     seed = read_gold(SEEDS / "questions.jsonl")
     assert len(seed) == 10 and sum(not g.answerable for g in seed) == 2
@@ -59,7 +60,7 @@ class _FakeAssistant:
         return [SimpleNamespace(article_id=a, text=t) for a, t in s["ranked"]]
 
     def ask(self, question, exclude=(), **_kw):
-        from assistant.citations import Answer, Citation
+        from assistant.types import Answer, Citation
 
         s = self.script[question].get("hidden", {}) if exclude else self.script[question]
         cites = tuple(Citation(n=i, article_id="x", title="", date="", source="", url="",

@@ -9,8 +9,7 @@ import pytest
 from index.errors import StoreError
 from index.keyword import KeywordIndex
 from index.pipeline import ingest
-from index.store import all_chunk_ids
-from tests.conftest import make_bad_inputs, make_good_inputs
+from tests.helpers import make_bad_inputs, make_good_inputs
 
 
 def _kw(tmp_path: Path) -> Path:
@@ -20,10 +19,10 @@ def _kw(tmp_path: Path) -> Path:
 def test_reingest_is_idempotent(fake_store, seed_dir, tmp_path):
     r1 = ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
     assert (r1.added, r1.unchanged, r1.failed) == (1, 0, ())
-    ids1 = sorted(all_chunk_ids(fake_store))
+    ids1 = sorted(fake_store.all_chunk_ids())
     r2 = ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
     assert (r2.added, r2.unchanged, r2.chunks_written) == (0, 1, 0)
-    assert sorted(all_chunk_ids(fake_store)) == ids1
+    assert sorted(fake_store.all_chunk_ids()) == ids1
     assert fake_store.count_articles() == 1
 
 
@@ -52,7 +51,7 @@ def test_remove_article(fake_store, seed_dir, tmp_path):
 
 def test_bad_inputs_mixed_with_good_lose_nothing(fake_store, seed_dir, tmp_path):
     ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
-    before = sorted(all_chunk_ids(fake_store))
+    before = sorted(fake_store.all_chunk_ids())
     bad = make_bad_inputs(tmp_path / "bad")
     good_ids = make_good_inputs(tmp_path / "good")
     r = ingest([tmp_path / "bad", tmp_path / "good", seed_dir], fake_store,
@@ -63,7 +62,7 @@ def test_bad_inputs_mixed_with_good_lose_nothing(fake_store, seed_dir, tmp_path)
     for where, reason in bad.items():
         assert sum(where in s and reason in m for s, m in r.failed) == 1, (where, r.failed)
     assert len(r.warnings) == 2  # latin-1 and cp1252 were stored, with a warning
-    after = set(all_chunk_ids(fake_store))
+    after = set(fake_store.all_chunk_ids())
     assert set(before) <= after
     assert len(after) == len(set(after))
     ids = {rec.id for rec in fake_store.iter_article_records()}
@@ -73,8 +72,8 @@ def test_bad_inputs_mixed_with_good_lose_nothing(fake_store, seed_dir, tmp_path)
 def test_crash_between_chunks_and_commit_is_repaired(fake_store, seed_dir, tmp_path):
     """Chunks written but the commit record missing (a kill mid-batch): a rerun completes."""
     ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
-    ids = sorted(all_chunk_ids(fake_store))
+    ids = sorted(fake_store.all_chunk_ids())
     fake_store.articles.delete(ids=["000_867221607fc7f5dd"])
     r = ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
     assert r.added == 1 and r.chunks_written == 0  # nothing re-embedded: ids already there
-    assert sorted(all_chunk_ids(fake_store)) == ids and fake_store.count_articles() == 1
+    assert sorted(fake_store.all_chunk_ids()) == ids and fake_store.count_articles() == 1

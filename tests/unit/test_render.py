@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.citations import Answer, Citation
+from assistant.types import Answer, Citation
 from ui.render import answer_html, sources_html
 
 

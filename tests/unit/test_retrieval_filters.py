@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval import Filters, HybridRetriever
+from assistant.retrieval import HybridRetriever
+from assistant.types import Filters
 from index.articles import Article
 from index.pipeline import ingest
 
@@ -46,8 +47,7 @@ def test_fast_paths_equal_chroma_filtered_search(dated_store, filters, exact, tm
     r = HybridRetriever(store=dated_store, keyword=keyword, mode="dense", fetch_k=20)
     v = dated_store.embeddings.embed_query("harbour crane containers")
     ours = r._dense(v, filters)
-    theirs = dated_store.vectorstore.similarity_search_by_vector_with_relevance_scores(
-        v, k=20, filter=filters.chroma_where())
+    theirs = dated_store.dense_search(v, 20, filters)  # Chroma's own metadata filter
     # same distances; the passages differ only among exact ties (fake embeddings tie often)
     assert [round(s, 5) for _, s in ours] == [round(s, 5) for _, s in theirs]
     dist = {d.id: round(s, 5) for d, s in [*ours, *theirs]}

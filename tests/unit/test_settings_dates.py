@@ -10,25 +10,51 @@ from assistant.settings import Settings
 from index.errors import ConfigError
 
 
-def test_precedence_flags_over_env_over_defaults(tmp_path: Path):
-    env = {"NEWSDESK_INDEX": str(tmp_path / "env"), "NEWSDESK_K": "7"}
-    s = Settings.from_env(env)
-    assert s.index_dir == tmp_path / "env" and s.k == 7
-    s = Settings.from_env(env, index_dir=str(tmp_path / "flag"), k=3)
-    assert s.index_dir == tmp_path / "flag" and s.k == 3
-    assert Settings.from_env({}).answerer == "extractive"
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("NEWSDESK_"):
+            monkeypatch.delenv(name)
+    return monkeypatch
 
 
-@pytest.mark.parametrize("kw,msg", [({"k": 0}, "k must be"), ({"answerer": "gpt9"}, "unknown answerer"),
-                                    ({"chroma_url": "localhost:8000"}, "must start with http")])
-def test_invalid_settings_raise(kw, msg):
+def test_precedence_flags_over_env_over_defaults(tmp_path: Path, clean_env: pytest.MonkeyPatch):
+    assert Settings.from_env().k == 5
+    assert Settings.from_env().answerer == "extractive"
+    clean_env.setenv("NEWSDESK_INDEX", str(tmp_path / "env"))
+    clean_env.setenv("NEWSDESK_K", "7")
+    s = Settings.from_env()
+    assert s.index_dir == tmp_path / "env"
+    assert s.k == 7
+    s = Settings.from_env(index_dir=str(tmp_path / "flag"), k=3)
+    assert s.index_dir == tmp_path / "flag"
+    assert s.k == 3
+    clean_env.setenv("NEWSDESK_INDEX_DIR", str(tmp_path / "long"))
+    assert Settings.from_env().index_dir == tmp_path / "long"
+
+
+def test_with_validates_and_keeps_the_rest(clean_env: pytest.MonkeyPatch):
+    s = Settings.from_env(k=4).with_(recency_days=3.0)
+    assert (s.k, s.recency_days) == (4, 3.0)
+    with pytest.raises(ConfigError, match="k must be"):
+        s.with_(k=99)
+
+
+@pytest.mark.parametrize(("kw", "msg"), [
+    ({"k": 0}, "k must be"), ({"answerer": "gpt9"}, "unknown answerer"),
+    ({"chroma_url": "localhost:8000"}, "must start with http"), ({"colour": "red"}, "unknown setting"),
+])
+def test_invalid_settings_raise(kw, msg, clean_env: pytest.MonkeyPatch):
     with pytest.raises(ConfigError, match=msg):
-        Settings.from_env({}, **kw)
+        Settings.from_env(**kw)
 
 
-def test_env_number_error_names_the_variable():
+def test_env_number_error_names_the_variable(clean_env: pytest.MonkeyPatch):
+    clean_env.setenv("NEWSDESK_K", "many")
     with pytest.raises(ConfigError, match="NEWSDESK_K"):
-        Settings.from_env({"NEWSDESK_K": "many"})
+        Settings.from_env()
 
 
 TODAY = date(2025, 7, 10)

@@ -1,7 +1,7 @@
 """Short-answer extraction on hand-made sentences (no model: ``embed=None``)."""
 
 from assistant.answerers.short import candidates, head_phrase, question_kind, short_answer
-from assistant.retrieval import Passage
+from assistant.types import Passage
 
 
 def test_question_kinds():

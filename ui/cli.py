@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from index.errors import ConfigError, NewsdeskError
+from assistant import ConfigError, NewsdeskError, Settings
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -27,8 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdesk", description="Ask questions about news articles; every answer cites "
         "the passages it rests on.")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log details (causes of skipped inputs, degraded paths)")
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("-v", "--verbose", action="store_true",
+                      help="log details (causes of skipped inputs, degraded paths)")
+    loud.add_argument("-q", "--quiet", action="store_true",
+                      help="log errors only (no warnings about degraded paths)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add articles (files, folders, JSONL, feeds, URLs)")
@@ -98,34 +101,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Newsdesk's embedding backend (auto: OpenVINO when installed)")
     b = bsub.add_parser("query", help="ask() latency vs a bare embed + Chroma query")
     _common(b)
-    b.add_argument("--questions", default="seeds/questions.jsonl")
+    b.add_argument("--questions", metavar="FILE",
+                   help="gold JSONL whose questions are timed (default: the seed questions)")
     b.add_argument("--sizes", default="10000,100000,1000000")
     return parser
 
 
-def _settings(args: argparse.Namespace, **extra: Any) -> Any:
-    from assistant.settings import Settings
-
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings.from_env(index_dir=getattr(args, "index_dir", None),
                              chroma_url=getattr(args, "chroma_url", None),
                              chroma_token=getattr(args, "chroma_token", None), **extra)
 
 
-def _store(settings: Any) -> Any:
-    from index import open_store
-    from index.embeddings import get_embeddings
-
-    return open_store(str(settings.index_dir), chroma_url=settings.chroma_url,
-                      token=settings.chroma_token, embeddings=get_embeddings(settings.embeddings))
-
-
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from index.pipeline import ingest
+    from assistant.indexing import ingest
 
-    settings = _settings(args)
-    store = _store(settings)
-    report = ingest(args.paths, store, keyword_dir=settings.keyword_dir,
-                    progress=None if not args.no_progress else False)
+    report = ingest(args.paths, _settings(args), progress=None if not args.no_progress else False)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -142,14 +133,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from index.errors import StoreError
+    from assistant import StoreError
+    from assistant.indexing import open_index
     from index.stats import index_stats
 
     settings = _settings(args)
     if not settings.chroma_url and not settings.index_dir.is_dir():
         raise StoreError(f"no index at {settings.index_dir}; create one with "
                          f"`newsdesk ingest PATH --index {settings.index_dir}`")
-    store = _store(settings)
+    store = open_index(settings)
     if args.index_command == "stats":
         st = index_stats(store)
         if args.json:
@@ -232,9 +224,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     check_bind(args.host, args.auth, args.no_auth)
     settings = _settings(args)
     if args.ingest:
-        from index.pipeline import ingest
+        from assistant.indexing import ingest
 
-        report = ingest(args.ingest, _store(settings), keyword_dir=settings.keyword_dir)
+        report = ingest(args.ingest, settings)
         print(report.summary(), flush=True)
     launch(settings, host=args.host, port=args.port, auth=args.auth)
     return 0
@@ -269,22 +261,30 @@ def cmd_bench(args: argparse.Namespace) -> int:
 _OURS = ("index", "assistant", "ui")
 
 
-def _configure_logging(verbose: bool) -> None:
-    """Our warnings on stderr (``-v``: our debug records too, with causes). Libraries' own log
-    records (trafilatura complaining about a page we already report in one line) are shown only
-    with ``-v``: a bad input gets exactly one line."""
+def _configure_logging(verbose: bool, quiet: bool = False) -> None:
+    """Our warnings on stderr (``-v``: our debug records too, with causes; ``-q``: errors only).
+    Libraries' own log records (trafilatura complaining about a page we already report in one
+    line) are shown only with ``-v``: a bad input gets exactly one line."""
     root = logging.getLogger()
-    if any(getattr(h, "_newsdesk", False) for h in root.handlers):
-        return
-    handler = logging.StreamHandler()
-    handler._newsdesk = True  # type: ignore[attr-defined]
+    for h in [h for h in root.handlers if isinstance(h, _OurHandler)]:
+        root.removeHandler(h)  # main() run again in one process (tests): the new flags rule
+    handler = _OurHandler()
     handler.setFormatter(logging.Formatter("newsdesk: %(levelname)s: %(name)s: %(message)s"))
     if not verbose:
         handler.addFilter(lambda r: r.name.split(".")[0] in _OURS)
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     for name in _OURS:
-        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.WARNING)
+        logging.getLogger(name).setLevel(level)
+
+
+class _OurHandler(logging.StreamHandler):
+    """stderr at the time of the record (so a test's captured stderr sees it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "ask": cmd_ask, "quotes": cmd_quotes,
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    _configure_logging(args.verbose, args.quiet)
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:

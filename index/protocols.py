@@ -1,0 +1,82 @@
+"""The seams below the question path, as small typed ``Protocol``s.
+
+LangChain has ``Embeddings`` and ``VectorStore``; it has no interface for what hybrid retrieval
+needs of a store (dense search under ``Filters``, chunks and vectors by id) or of a keyword
+index (BM25 under the same filters). ``index.store.NewsStore`` (Chroma) and
+``index.keyword.KeywordIndex`` (bm25s) are today's implementations; another backend implements
+these and nothing above ``index/`` changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+from index.articles import Meta
+from index.filters import Filters
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    """One keyword match: a chunk id and its BM25 score."""
+
+    chunk_id: str
+    score: float
+
+
+@runtime_checkable
+class ChunkStore(Protocol):
+    """Stored chunks with their vectors: what retrieval reads."""
+
+    location: str
+    embeddings: Embeddings
+
+    def count_chunks(self) -> int:
+        """How many chunks are stored."""
+        ...
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, Meta]]:
+        """``id -> (passage text, metadata)`` for the ids that exist."""
+        ...
+
+    def all_chunk_ids(self) -> list[str]:
+        """Every stored chunk id."""
+        ...
+
+    def iter_chunks(self) -> Iterable[tuple[str, str, Meta]]:
+        """Every chunk as ``(id, passage text, metadata)``."""
+        ...
+
+    def vectors_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored embedding of each chunk in ``ids`` that exists."""
+        ...
+
+    def dense_search(self, vector: Sequence[float], k: int, filters: Filters | None = None
+                     ) -> list[tuple[Document, float]]:
+        """The ``k`` nearest chunks as ``(Document, cosine distance)``, nearest first."""
+        ...
+
+
+@runtime_checkable
+class KeywordSearch(Protocol):
+    """BM25 over the stored chunks, with the same filters as the dense side."""
+
+    def search(self, query: str, k: int, *, since: int | None = None, until: int | None = None,
+               sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
+               ) -> list[KeywordHit]:
+        """The best ``k`` chunks for ``query`` (score > 0), best first."""
+        ...
+
+    def ids_matching(self, *, since: int | None = None, until: int | None = None,
+                     sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
+                     ) -> list[str]:
+        """Ids of the chunks the filters allow."""
+        ...
+
+    def epochs_of(self, ids: list[str]) -> dict[str, int]:
+        """Each chunk's article date (epoch seconds; 0 when undated)."""
+        ...

@@ -1,0 +1,1 @@
+"""Prompt files, installed as the package data folder ``assistant/prompt_files``."""
