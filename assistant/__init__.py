@@ -30,8 +30,18 @@ if TYPE_CHECKING:
     from assistant.assistant import Assistant
 
 __all__ = [
-    "Assistant", "Answer", "Citation", "Settings", "NewsdeskError", "AnswerError",
-    "BackendError", "ConfigError", "EmptyIndexError", "LoadError", "QuestionError", "StoreError",
+    "Answer",
+    "AnswerError",
+    "Assistant",
+    "BackendError",
+    "Citation",
+    "ConfigError",
+    "EmptyIndexError",
+    "LoadError",
+    "NewsdeskError",
+    "QuestionError",
+    "Settings",
+    "StoreError",
 ]
 
 

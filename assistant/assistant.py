@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -33,6 +32,7 @@ from assistant.steps import (
 )
 from assistant.text import idf_lookup
 from assistant.types import REFUSAL, Answer, Citation, Filters, Passage
+from assistant.vectors import VectorCache
 from index.errors import BackendError, EmptyIndexError, QuestionError, StoreError
 
 if TYPE_CHECKING:
@@ -47,46 +47,6 @@ if TYPE_CHECKING:
     from index.store import NewsStore
 
 MAX_QUESTION_CHARS = 2000
-
-
-class _VectorCache:
-    """A small LRU of text -> embedding (questions repeat; sentences recur across questions)."""
-
-    def __init__(self, embed: Callable[[list[str]], list[list[float]]], size: int = 20000,
-                 embed_query: Callable[[str], list[float]] | None = None) -> None:
-        self.embed = embed
-        self.embed_query = embed_query
-        self.size = size
-        self.data: OrderedDict[str, list[float]] = OrderedDict()
-        self.queries: OrderedDict[str, list[float]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def many(self, texts: list[str]) -> list[list[float]]:
-        with self.lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self.data]
-        if missing:
-            vecs = self.embed(missing)
-            with self.lock:
-                for t, v in zip(missing, vecs, strict=True):
-                    self.data[t] = v
-                while len(self.data) > self.size:
-                    self.data.popitem(last=False)
-        with self.lock:
-            return [self.data[t] for t in texts]
-
-    def one(self, text: str) -> list[float]:
-        """A question's vector: the embedder's query path (which may be more precise)."""
-        if self.embed_query is None:
-            return self.many([text])[0]
-        with self.lock:
-            hit = self.queries.get(text)
-        if hit is None:
-            hit = self.embed_query(text)
-            with self.lock:
-                self.queries[text] = hit
-                while len(self.queries) > self.size:
-                    self.queries.popitem(last=False)
-        return hit
 
 
 class Assistant:
@@ -112,7 +72,7 @@ class Assistant:
                     f"`newsdesk ingest PATH --index {settings.index_dir}`")
             store = open_index(settings, embeddings=embeddings)
         self.store = store
-        self._vectors = _VectorCache(self.store.embeddings.embed_documents,
+        self._vectors = VectorCache(self.store.embeddings.embed_documents,
                                      embed_query=self.store.embeddings.embed_query)
         self._lock = threading.Lock()
         self._keyword: KeywordIndex | None = None

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from assistant.types import Passage
+from assistant.vectors import VectorCache
 from index.chunking import sentence_spans
 from index.text import terms
 
@@ -20,7 +20,7 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", s.lower())).strip()
 
 
-def choose(question: str, choices: list[str], passages: list[Passage], vectors: Any,
+def choose(question: str, choices: list[str], passages: list[Passage], vectors: VectorCache,
            idf: Callable[[str], float]) -> int:
     if len(choices) == 1 or not passages:
         return 0

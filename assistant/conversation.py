@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+
+from assistant.types import Turn
 
 # Words that point back into the conversation. "the call" is not one of them: a question that
 # names its own subject ("Which aide briefed reporters about the call?") stands alone.
@@ -19,7 +20,7 @@ _DEICTIC = re.compile(
 _LEAD = re.compile(r"^\s*(and|but|also|so|what about|how about|then)\b[\s,]*", re.I)
 
 
-def user_turns(history: Sequence[Any]) -> list[str]:
+def user_turns(history: Sequence[Turn]) -> list[str]:
     """User messages from history given as ``[(user, bot), ...]`` or ``[{"role", "content"}]``."""
     out: list[str] = []
     for item in history or []:
@@ -36,7 +37,7 @@ def needs_context(question: str) -> bool:
     return bool(_LEAD.match(q) or _DEICTIC.search(q)) or len(q.split()) <= 3
 
 
-def standalone(history: Sequence[Any], question: str) -> str:
+def standalone(history: Sequence[Turn], question: str) -> str:
     """A question that can be retrieved on its own."""
     prev = user_turns(history)
     if not prev or not needs_context(question):

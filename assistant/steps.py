@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from assistant import conversation, dates
 from assistant.citations import verify
-from assistant.types import REFUSAL, Answer, Citation, Filters, Passage
+from assistant.types import REFUSAL, Answer, Citation, Filters, Passage, Turn
 from index.errors import EmptyIndexError, QuestionError
 
 if TYPE_CHECKING:
@@ -39,8 +39,6 @@ if TYPE_CHECKING:
     from assistant.answerers.extractive import ExtractiveAnswerer
     from assistant.retrieval import HybridRetriever
 
-Turn = Sequence[str] | Mapping[str, str]
-"""One turn of chat history: ``(user, bot)`` or ``{"role": ..., "content": ...}``."""
 Day = str | date | None
 """A day as ``YYYY-MM-DD`` or a ``date``."""
 
@@ -78,7 +76,7 @@ class Query:
     started: float = 0.0                   # perf_counter() when asked, for latency
     # filled in by the steps
     standalone: str = ""
-    filters: Filters = Filters()
+    filters: Filters = field(default_factory=Filters)
     passages: tuple[Passage, ...] = ()
     retrieved: tuple[str, ...] = ()        # ranked article ids of the first search
     empty_reason: str = ""                 # why nothing was retrieved, when nothing was

@@ -7,6 +7,7 @@ scores) → ``Citation`` (the cited sentence, ``article.body[start:end]``) → `
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -15,7 +16,10 @@ from langchain_core.documents import Document
 from index.articles import Meta
 from index.filters import Filters
 
-__all__ = ["REFUSAL", "Answer", "Citation", "Filters", "Passage"]
+__all__ = ["REFUSAL", "Answer", "Citation", "Filters", "Passage", "Turn"]
+
+Turn = Sequence[str] | Mapping[str, str]
+"""One turn of chat history: ``(user, bot)`` or ``{"role": ..., "content": ...}``."""
 
 REFUSAL = "The articles in the index don't answer this question."
 

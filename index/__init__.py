@@ -21,17 +21,28 @@ from index.errors import (
 )
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
     from index.pipeline import IngestReport, ingest
     from index.store import NewsStore
 
 __all__ = [
-    "Article", "Chunk", "ingest", "IngestReport", "NewsStore", "open_store",
-    "NewsdeskError", "LoadError", "StoreError", "EmptyIndexError", "ConfigError",
+    "Article",
+    "Chunk",
+    "ConfigError",
+    "EmptyIndexError",
+    "IngestReport",
+    "LoadError",
+    "NewsStore",
+    "NewsdeskError",
+    "StoreError",
+    "ingest",
+    "open_store",
 ]
 
 
 def open_store(index_dir: str | None = None, *, chroma_url: str | None = None,
-               token: str | None = None, embeddings: Any = None) -> NewsStore:
+               token: str | None = None, embeddings: Embeddings | None = None) -> NewsStore:
     """Open (creating if needed) the store at ``index_dir`` or on a Chroma server."""
     from index.embeddings import MiniLMEmbeddings
     from index.store import NewsStore, make_client

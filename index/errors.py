@@ -36,7 +36,7 @@ class LoadError(NewsdeskError):
         self.reason = reason
 
 
-class LoadWarning(LoadError):
+class LoadWarning(LoadError):  # noqa: N818 - a LoadError that did not stop the input
     """Not a failure: the input was stored (or deliberately skipped), with something to say."""
 
 

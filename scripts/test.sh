@@ -12,6 +12,12 @@ mypy
 set +e
 python -m pytest -p no:cacheprovider "$@"
 rc=$?
+# the package as users get it: a wheel in a fresh venv outside the repo (~5-8 min, mostly pip)
+if [ "${NEWSDESK_SKIP_WHEEL:-0}" != 1 ]; then
+  bash scripts/check_wheel.sh
+  wheel_rc=$?
+  [ "$rc" = 0 ] && rc=$wheel_rc
+fi
 set -e
 # pytest exits 5 when nothing was collected: that is a failure of the suite, not a pass.
 exit $rc

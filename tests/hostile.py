@@ -275,7 +275,7 @@ class RequestLog:
         log = self.requests
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:
                 log.append(self.path)
                 body = _feed(_item("Fetched", f"Fetched from the server: {SECRET}.")).encode()
                 self.send_response(200)

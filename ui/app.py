@@ -14,10 +14,13 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant import ConfigError, NewsdeskError
 from assistant.types import Answer
+
+if TYPE_CHECKING:
+    from assistant import Assistant, Settings
 from ui import render
 
 MAX_UPLOAD_MB = int(os.environ.get("NEWSDESK_MAX_UPLOAD_MB", "20"))
@@ -48,7 +51,7 @@ def _is_loopback(host: str) -> bool:
 class ChatBackend:
     """The page's handlers, separate from the layout so they can be tested without a browser."""
 
-    def __init__(self, assistant: Any) -> None:
+    def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self._ingesting = threading.Event()
         self._ingest_lock = threading.Lock()
@@ -198,7 +201,7 @@ def _discard_upload(path: Path) -> None:
         pass  # not empty (another upload of the same name) or already gone: nothing to keep
 
 
-def build_app(assistant: Any) -> Any:
+def build_app(assistant: Assistant) -> Any:
     """The Gradio Blocks for ``assistant``."""
     import gradio as gr
 
@@ -245,7 +248,9 @@ def build_app(assistant: Any) -> Any:
         clear.click(lambda: ([], [], render.sources_html(None)), None,
                     [chat, turns, sources_panel], api_visibility="private")
 
-        def _upload(fs: list[str] | None, progress: Any = gr.Progress()) -> Any:  # noqa: B008
+        tracker = gr.Progress()  # a Progress default is how Gradio injects its progress bar
+
+        def _upload(fs: list[str] | None, progress: Any = tracker) -> Any:
             return be.upload(fs, progress)
 
         add.click(_upload, [files], [upload_result, stats, files], api_visibility="private",
@@ -257,7 +262,7 @@ def build_app(assistant: Any) -> Any:
     return demo
 
 
-def launch(settings: Any, *, host: str = "127.0.0.1", port: int = 7860,
+def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860,
            auth: str | None = None, block: bool = True) -> Any:
     """Serve the chat. Returns ``(app, local_url)`` when ``block`` is False."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from assistant import answerability as A
+from assistant import answerability as ab
 from assistant.answerers.short import Phrase, question_kind, short_answer
 from assistant.citations import citation_from
 from assistant.text import (
@@ -207,7 +207,7 @@ class ExtractiveAnswerer:
             names = self._required(question, focus)
             held = set().union(*(set(terms(f"{p.title} {p.text}")) for p in passages)) \
                 if passages else set()
-            reason = A.refusal_reason((), surface_names(focus or question, names - held),
+            reason = ab.refusal_reason((), surface_names(focus or question, names - held),
                                       surface_names(focus or question, names & held))
             return Extracted(f"{REFUSAL} {reason}", [], False, 0.0, reason=reason)
         # The sentence that holds the short answer phrase leads the cited answer; the best
@@ -218,7 +218,7 @@ class ExtractiveAnswerer:
         lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
         decision, sig = self._judge(question, focus, scored[0], lead, found, usable, passages)
         if not decision.answer or scored[0].score < self.min_support:
-            reason = decision.reason or A.refusal_reason((), (), ())
+            reason = decision.reason or ab.refusal_reason((), (), ())
             return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score,
                              signals=sig, probability=decision.probability, reason=reason)
         chosen = [lead]
@@ -268,9 +268,9 @@ class ExtractiveAnswerer:
         if best is None or best[0] < QUOTE_MIN_LEX:
             return None
         score, p, quote = best
-        years = A.years_of(A.unmatched_constraints(q, f"{p.title} {p.text}", p.date))
+        years = ab.years_of(ab.unmatched_constraints(q, f"{p.title} {p.text}", p.date))
         if years:
-            reason = A.refusal_reason(years, (), [who])
+            reason = ab.refusal_reason(years, (), [who])
             return Extracted(f"{REFUSAL} {reason}", [], False, score, reason=reason)
         a, b = quote.span_start, quote.span_end
         cite = citation_from(1, p, a, b, score)
@@ -279,7 +279,7 @@ class ExtractiveAnswerer:
 
     def _judge(self, question: str, focus: str | None, best: Scored, lead: Scored,
                hit: Phrase | None, usable: list[Passage], passages: list[Passage]
-               ) -> tuple[A.Decision, dict[str, float]]:
+               ) -> tuple[ab.Decision, dict[str, float]]:
         """The answerability decision for the candidate (best sentence, lead passage, phrase)."""
         q = focus or question
         p = lead.passage
@@ -293,8 +293,8 @@ class ExtractiveAnswerer:
                        if key in f" {' '.join(terms(f'{u.title} {u.text}'))} "}
             agree = len(with_it) / max(len(arts), 1)
         kind = question_kind(q)
-        missing = A.unmatched_constraints(q, f"{p.title} {p.text}", p.date)
-        sig = A.signals(
+        missing = ab.unmatched_constraints(q, f"{p.title} {p.text}", p.date)
+        sig = ab.signals(
             question=question, sentence=best.passage.text[best.start:best.end],
             passage_text=p.text, title=p.title, date=p.date, support=best.score,
             dense=best.dense, names=names,
@@ -302,7 +302,7 @@ class ExtractiveAnswerer:
             idf=self.idf, missing=missing, short_score=hit.score if hit is not None else 0.0,
             dense_scores=[x.dense for x in passages if x.dense is not None],
             keyword_scores=[x.keyword for x in passages if x.keyword is not None])
-        decision = A.decide(
+        decision = ab.decide(
             sig, missing_constraints=missing,
             missing_names=surface_names(q, names - pterms),
             held=surface_names(q, (name_terms(q) | names) & pterms))

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from assistant.text import DURATION, MONTHS, PHRASE_STOP, WEEKDAYS, dot, is_fragment
+from assistant.types import Passage
 from index.chunking import sentence_spans
 from index.text import terms
 
@@ -221,7 +222,7 @@ class Phrase:
     fits: bool = True  # False: the best phrase has the wrong entity type (never shown)
 
 
-def short_answer(question: str, passages: Sequence[Any],
+def short_answer(question: str, passages: Sequence[Passage],
                  embed: Callable[[list[str]], list[list[float]]] | None,
                  idf: Callable[[str], float], *, limit: int = LIMIT) -> Phrase | None:
     """The best answer phrase in ``passages`` (retrieved, best first), or None when no phrase
@@ -370,7 +371,7 @@ class _Sent:
     lex: float
     dense: float = 0.0
 
-    def text(self, passages: Sequence[Any]) -> str:
+    def text(self, passages: Sequence[Passage]) -> str:
         return str(passages[self.passage].text[self.start:self.end])
 
 

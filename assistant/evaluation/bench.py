@@ -115,7 +115,7 @@ def bench_ingest(corpus: str, *, limit: int = 300, questions: str | None = None,
 
 def _pct(v: list[float], q: float) -> float:
     s = sorted(v)
-    return s[min(len(s) - 1, int(round(q / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
 def bench_query(settings: Settings, *, questions: str | None, sizes: list[int]) -> int:

@@ -6,7 +6,7 @@ import time
 from datetime import date
 from typing import Any
 
-from assistant.evaluation import metrics as M
+from assistant.evaluation import metrics
 from assistant.evaluation.gold import GoldQuestion, read_gold
 
 RANK_CHUNKS = 30  # chunks ranked for article-level hit@k / MRR@10
@@ -27,7 +27,7 @@ def _hidden_run(assistant: Any, g: GoldQuestion, today: date | None, until: str 
     kk = k or assistant.settings.k
     passages = assistant.retrieve(g.question, k=kk, today=today, until=until, exclude=exclude)
     ans = assistant.ask(g.question, today=today, until=until, k=k, exclude=exclude)
-    leaked = bool(g.answers) and any(M.contains(p.text, g.answers) for p in passages)
+    leaked = bool(g.answers) and any(metrics.contains(p.text, g.answers) for p in passages)
     return {"dropped": leaked, "answered": ans.answered, "answer": ans.text,
             "short": ans.short, "support": ans.support, "signals": dict(ans.signals),
             "reason": ans.reason}
@@ -61,8 +61,8 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
         gold_ids = set(g.gold_doc_ids)
         if gold_ids:
             for kk in (1, 5, 10):
-                hits[f"hit@{kk}"].append(M.hit_at(ranked, gold_ids, kk))
-            hits["mrr@10"].append(M.mrr_at(ranked, gold_ids, 10))
+                hits[f"hit@{kk}"].append(metrics.hit_at(ranked, gold_ids, kk))
+            hits["mrr@10"].append(metrics.mrr_at(ranked, gold_ids, 10))
         elif g.evidence:
             chunk_hits = [g.evidence in p.text for p in passages]
             for kk in (1, 5, 10):
@@ -78,16 +78,17 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
                                "reason": ans.reason, "retrieved_article_ids": ranked[:10]}
         if g.answerable and g.answers:
             answered.append(float(ans.answered))
-            contains.append(M.contains(ans.text, g.answers))
+            contains.append(metrics.contains(ans.text, g.answers))
             cell = "refused" if not ans.answered else \
                 "answered_right" if contains[-1] else "answered_wrong"
             confusion["answerable"][cell] += 1
             # EM/F1 score the short answer phrase when there is one (they measure a phrase)
-            em.append(M.exact_match(ans.short or ans.text, g.answers))
-            f1.append(M.f1(ans.short or ans.text, g.answers))
+            em.append(metrics.exact_match(ans.short or ans.text, g.answers))
+            f1.append(metrics.f1(ans.short or ans.text, g.answers))
             row["correct"] = bool(contains[-1])
             for c in ans.citations:
-                ok = (g.evidence and g.evidence in c.passage) or M.contains(c.passage, g.answers)
+                ok = (g.evidence and g.evidence in c.passage) or \
+                    metrics.contains(c.passage, g.answers)
                 cprec.append(float(bool(ok)))
         if not g.answerable:
             refusal.append(float(not ans.answered))
@@ -108,7 +109,7 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
         per.append(row)
 
     def r(v: list[float]) -> float | None:
-        m = M.mean(v)
+        m = metrics.mean(v)
         return None if m is None else round(m, 4)
 
     report: dict[str, Any] = {
@@ -119,8 +120,8 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
                    "mc_accuracy": r(mc)},
         "citation": {"precision": r(cprec)},
         "refusal": {"accuracy": r(refusal)},
-        "latency_ms": {"p50": round(M.percentile(lat, 50), 2),
-                       "p95": round(M.percentile(lat, 95), 2)},
+        "latency_ms": {"p50": round(metrics.percentile(lat, 50), 2),
+                       "p95": round(metrics.percentile(lat, 95), 2)},
         "per_question": per,
     }
     if hide_gold:

@@ -25,7 +25,7 @@ from index.loaders.common import (
     source_key_of,
 )
 
-__all__ = ["iter_articles", "load_bytes", "SUPPORTED_SUFFIXES", "LoadError", "LoadWarning"]
+__all__ = ["SUPPORTED_SUFFIXES", "LoadError", "LoadWarning", "iter_articles", "load_bytes"]
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (

@@ -30,7 +30,8 @@ def fetch(url: str) -> tuple[bytes, str]:
     """GET ``url`` with a timeout and a size cap; returns ``(body, content_type)``."""
     req = urllib.request.Request(url, headers={"User-Agent": "newsdesk/0.1 (+offline-first)"})
     try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:  # noqa: S310 (http/https only)
+        # http/https only: the scheme was checked above
+        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
             data = resp.read(MAX_FILE_BYTES + 1)
             ctype = resp.headers.get("Content-Type", "")
     except urllib.error.HTTPError as exc:

@@ -52,7 +52,8 @@ def page(server, requests_seen):
         response = pg.goto(server.url)
         assert response is not None
         csp = response.headers.get("content-security-policy", "")
-        assert "default-src 'self'" in csp and "img-src 'self' data: blob:" in csp
+        assert "default-src 'self'" in csp
+        assert "img-src 'self' data: blob:" in csp
         pg.wait_for_selector("#nd-question textarea")
         yield pg
         browser.close()
@@ -79,7 +80,8 @@ def test_ask_follow_up_upload_and_screenshot(page, tmp_path):
     mark = page.inner_text("#nd-sources .nd-card mark")
     assert "asked US diplomats to leave the room" in mark
     card = page.inner_text("#nd-sources .nd-card")
-    assert "2025-07-03" in card and "Russian president says" in card
+    assert "2025-07-03" in card
+    assert "Russian president says" in card
 
     # the short answer phrase leads the answer, in bold
     assert page.locator("#nd-chat [data-testid='bot'] strong").last.inner_text() == "Russian"
@@ -91,7 +93,8 @@ def test_ask_follow_up_upload_and_screenshot(page, tmp_path):
     page.wait_for_selector("#nd-src-1[data-focused='1']", timeout=10_000)
     box = page.locator("#nd-src-1").bounding_box()
     vh = page.evaluate("window.innerHeight")
-    assert box is not None and 0 <= box["y"] < vh
+    assert box is not None
+    assert 0 <= box["y"] < vh
 
     # upload a new article and get a cited answer from it
     f = tmp_path / "lighthouse.md"
@@ -170,7 +173,8 @@ def test_hostile_upload_rows_and_no_request_leaves_the_machine(page, tmp_path,
         assert rows.count() == len(web_bad) + len(corpus.good_titles)
         result = page.inner_text(fresh)
         for name, why in web_bad:  # (Gradio renames a few reserved names: nul.txt -> _nul.txt)
-            assert name.split(" ")[0] in result and why in result, (name, why)
+            assert name.split(" ")[0] in result, (name, why)
+            assert why in result, (name, why)
         # a good file of the batch is answerable; its Markdown image stays text
         ask(page, "Which prize did the corner bakery win?", "bread prize")
         bot = page.locator("#nd-chat [data-testid='bot']").last

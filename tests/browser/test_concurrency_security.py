@@ -36,7 +36,7 @@ def test_20_users_x_10_questions_match_sequential(server):
             q = questions[(u + i) % len(questions)]
             try:
                 out = c.predict(q, api_name="/ask")
-            except Exception as exc:  # noqa: BLE001 - any failure is a counted error
+            except Exception as exc:
                 errors.append(f"user {u}: {exc!r}")
                 continue
             if out.get("error") or out["text"] != sequential[q]:
@@ -46,7 +46,8 @@ def test_20_users_x_10_questions_match_sequential(server):
 
     with ThreadPoolExecutor(20) as pool:
         done = sum(pool.map(user, range(20)))
-    assert errors == [] and mismatches == []
+    assert errors == []
+    assert mismatches == []
     assert done == 200
 
 
@@ -83,9 +84,12 @@ def test_no_file_reads_beyond_the_app(server, path):
         try:
             with urllib.request.urlopen(server.url + prefix + path, timeout=10) as r:
                 body = r.read()
-            assert b"root:" not in body
         except urllib.error.HTTPError as exc:
-            assert exc.code in (403, 404)
+            code, body = exc.code, b""
+        else:
+            code = 200
+        assert code in (200, 403, 404)
+        assert b"root:" not in body
 
 
 def test_upload_over_the_size_limit_is_refused(tmp_path):
@@ -101,4 +105,5 @@ def test_upload_over_the_size_limit_is_refused(tmp_path):
         fh.truncate((MAX_UPLOAD_MB + 1) * 1_000_000)
     be.stats_md = lambda: ""  # type: ignore[method-assign]
     html, _, _ = be.upload([str(big)])
-    assert "upload limit" in html and "nd-err" in html
+    assert "upload limit" in html
+    assert "nd-err" in html

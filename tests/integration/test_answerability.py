@@ -42,10 +42,15 @@ def sports(real_store, tmp_path) -> Assistant:
 
 def test_a_year_no_article_covers_is_refused_and_said(sports):
     ok = sports.ask("Who won the women's final at the Lakeside Open in 2018?")
-    assert ok.answered and "Hana Lee" in ok.text and ok.short == "Hana Lee"
+    assert ok.answered
+    assert "Hana Lee" in ok.text
+    assert ok.short == "Hana Lee"
     no = sports.ask("Who won the women's final at the Lakeside Open in 2019?")
-    assert not no.answered and not no.citations and no.short == ""
-    assert "“2019”" in no.reason and no.reason in no.text
+    assert not no.answered
+    assert not no.citations
+    assert no.short == ""
+    assert "“2019”" in no.reason
+    assert no.reason in no.text
     assert "Lakeside Open" in no.reason  # it says what the articles do cover
 
 
@@ -56,7 +61,8 @@ def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path)
     assert ans.answered
     assert ans.short == "No, I don’t need help with Iran. I need help with you."
     cited = ans.citations[ans.short_citation - 1]
-    assert ans.short in cited.passage and cited.passage.startswith("Trump responded")
+    assert ans.short in cited.passage
+    assert cited.passage.startswith("Trump responded")
     body = (seed_dir / "000_867221607fc7f5dd.txt").read_text(encoding="utf-8")
     assert cited.passage in body
 
@@ -88,14 +94,18 @@ def test_eval_hide_gold_reports_both_halves(tmp_path, capsys):
     code = main(["eval", str(gold), "--corpus", str(corpus), "--index", str(tmp_path / "idx"),
                  "--hide-gold", "--json", str(out)])
     printed = capsys.readouterr().out
-    assert code == 0 and "hidden" in printed and "confusion" in printed
+    assert code == 0
+    assert "hidden" in printed
+    assert "confusion" in printed
     rep = json.loads(out.read_text())
-    assert rep["answer"]["answered"] == 1.0 and rep["answer"]["contains"] == 1.0
+    assert rep["answer"]["answered"] == 1.0
+    assert rep["answer"]["contains"] == 1.0
     # q2's answer is also in d2: dropped; q1 without g1 has no "412" anywhere: refused
     assert rep["hidden"] == {"asked": 2, "dropped": 1, "scored": 1, "refusal_accuracy": 1.0}
     assert rep["confusion"]["hidden"] == {"answered": 0, "refused": 1}
     q1 = next(r for r in rep["per_question"] if r["id"] == "q1")
-    assert q1["hidden"]["answered"] is False and q1["hidden"]["reason"]
+    assert q1["hidden"]["answered"] is False
+    assert q1["hidden"]["reason"]
     assert "412" not in q1["hidden"]["answer"]
 
 
@@ -112,9 +122,11 @@ def test_quotes_by_speaker_newest_first_each_cited(real_store, seed_dir, tmp_pat
     assert "Russia will not back down" in words
     assert "No, I don’t need help with Iran. I need help with you." not in words  # Trump's
     for w, c in rows:
-        assert w in c.passage and c.date
+        assert w in c.passage
+        assert c.date
     assert [c.n for _w, c in rows] == list(range(1, len(rows) + 1))
     code = main(["quotes", "--speaker", "Trump", "--index", str(tmp_path / "index"), "--json"])
     out = json.loads(capsys.readouterr().out)
-    assert code == 0 and out[0]["words"] == "No, I don’t need help with Iran. I need help with you."
+    assert code == 0
+    assert out[0]["words"] == "No, I don’t need help with Iran. I need help with you."
     assert out[0]["citation"]["passage"].startswith("Trump responded")

@@ -24,35 +24,38 @@ def _cos(a: list[float], b: list[float]) -> float:
 
 
 def test_openvino_converts_once_into_the_cache_and_matches_torch(tmp_path, monkeypatch):
-    from index import embeddings as E
+    from index import embeddings as emb
     from index import openvino_backend as ob
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delitem(E._models, "openvino", raising=False)
-    ov = E.MiniLMEmbeddings(backend="openvino")
+    monkeypatch.delitem(emb._models, "openvino", raising=False)
+    ov = emb.MiniLMEmbeddings(backend="openvino")
     assert ov.backend == "openvino"
     vecs_ov = ov.embed_documents(TEXTS)          # > 32 texts: the batched, sorted path
     small_ov = ov.embed_documents(TEXTS[:3])     # the latency path
     xml = list((tmp_path / "cache" / "newsdesk" / "openvino").glob("*/model.xml"))
-    assert len(xml) == 1 and xml[0].with_suffix(".bin").stat().st_size > 50_000_000
+    assert len(xml) == 1
+    assert xml[0].with_suffix(".bin").stat().st_size > 50_000_000
     stamp = xml[0].stat().st_mtime_ns
 
-    vecs_pt = E.MiniLMEmbeddings(backend="torch").embed_documents(TEXTS)
-    assert len(vecs_ov) == len(TEXTS) and len(vecs_ov[0]) == 384
+    vecs_pt = emb.MiniLMEmbeddings(backend="torch").embed_documents(TEXTS)
+    assert len(vecs_ov) == len(TEXTS)
+    assert len(vecs_ov[0]) == 384
     worst = min(_cos(a, b) for a, b in zip(vecs_ov, vecs_pt, strict=True))
     assert worst > 0.999, worst
     assert all(abs(sum(x * x for x in v) - 1) < 1e-3 for v in vecs_ov)  # unit length
     assert min(_cos(a, b) for a, b in zip(small_ov, vecs_ov[:3], strict=True)) > 0.9999
     # queries run in f32: as close to torch as torch is to itself across batch shapes
     q_ov = ov.embed_query(TEXTS[0])
-    q_pt = E.MiniLMEmbeddings(backend="torch").embed_query(TEXTS[0])
-    assert _cos(q_ov, q_pt) > 0.99999 and _cos(q_ov, q_pt) >= _cos(vecs_ov[0], vecs_pt[0])
+    q_pt = emb.MiniLMEmbeddings(backend="torch").embed_query(TEXTS[0])
+    assert _cos(q_ov, q_pt) > 0.99999
+    assert _cos(q_ov, q_pt) >= _cos(vecs_ov[0], vecs_pt[0])
 
     # a second process-level load reuses the cached IR instead of converting again
-    enc = ob.OpenVINOEncoder(E.model_dir())
+    enc = ob.OpenVINOEncoder(emb.model_dir())
     assert enc.encode(["Yuri Ushakov"]).shape == (1, 384)
     assert xml[0].stat().st_mtime_ns == stamp
-    monkeypatch.delitem(E._models, "openvino", raising=False)
+    monkeypatch.delitem(emb._models, "openvino", raising=False)
 
 
 def test_backends_are_interchangeable_on_a_real_index(tmp_path, seed_dir):
@@ -62,7 +65,8 @@ def test_backends_are_interchangeable_on_a_real_index(tmp_path, seed_dir):
 
     store = open_store(str(tmp_path / "idx"), embeddings=MiniLMEmbeddings(backend="openvino"))
     rep = ingest([seed_dir], store, keyword_dir=tmp_path / "idx" / "keyword", progress=False)
-    assert rep.added == 1 and rep.chunks_total > 0
+    assert rep.added == 1
+    assert rep.chunks_total > 0
     q = "Which Kremlin aide briefed reporters about the call?"
     via_ov = store.vectorstore.similarity_search(q, k=3)
     torch_view = open_store(str(tmp_path / "idx"), embeddings=MiniLMEmbeddings(backend="torch"))

@@ -20,20 +20,26 @@ def test_eval_seed_gold_report(tmp_path: Path, seed_dir: Path):
     out = tmp_path / "e.json"
     r = nd("eval", str(SEEDS / "questions.jsonl"), "--corpus", str(seed_dir), "--json", str(out),
            index=tmp_path / "idx")
-    assert "retrieval" in r.stdout and "hit@5=1.000" in r.stdout
+    assert "retrieval" in r.stdout
+    assert "hit@5=1.000" in r.stdout
     rep = json.loads(out.read_text())
-    assert rep["n"] == 10 and rep["retriever"] == "hybrid"
+    assert rep["n"] == 10
+    assert rep["retriever"] == "hybrid"
     assert set(rep["retrieval"]) == {"hit@1", "hit@5", "hit@10", "mrr@10"}
     assert set(rep["answer"]) == {"answered", "contains", "em", "f1", "mc_accuracy"}
     assert rep["retrieval"]["hit@1"] == 1.0      # evidence quote in the top chunk
-    assert rep["answer"]["contains"] == 1.0 and rep["refusal"]["accuracy"] == 1.0
+    assert rep["answer"]["contains"] == 1.0
+    assert rep["refusal"]["accuracy"] == 1.0
     assert rep["answer"]["mc_accuracy"] is None  # no choices in the seed gold: n/a
-    assert rep["answer"]["em"] >= 0.5 and rep["answer"]["f1"] >= 0.6  # short answers
+    assert rep["answer"]["em"] >= 0.5
+    assert rep["answer"]["f1"] >= 0.6
     assert rep["citation"]["precision"] >= 0.8
     assert rep["latency_ms"]["p50"] > 0
     row = {q["id"]: q for q in rep["per_question"]}
-    assert row["seed-05"]["short"] == "Denmark" and row["seed-05"]["correct"]
-    assert not row["seed-09"]["answered"] and row["seed-09"]["correct"]
+    assert row["seed-05"]["short"] == "Denmark"
+    assert row["seed-05"]["correct"]
+    assert not row["seed-09"]["answered"]
+    assert row["seed-09"]["correct"]
     for retriever in ("dense", "bm25"):
         r = nd("eval", str(SEEDS / "questions.jsonl"), "--retriever", retriever, index=tmp_path / "idx")
         assert f"retriever: {retriever}" in r.stdout
@@ -52,7 +58,8 @@ def test_eval_realtimeqa_format_with_choices(tmp_path: Path):
     out = tmp_path / "e.json"
     nd("eval", str(gold), "--corpus", str(corpus), "--json", str(out), index=tmp_path / "idx")
     rep = json.loads(out.read_text())
-    assert rep["n"] == 4 and rep["answer"]["mc_accuracy"] is not None
+    assert rep["n"] == 4
+    assert rep["answer"]["mc_accuracy"] is not None
     assert rep["retrieval"]["hit@10"] == 1.0     # only gold articles in this index
     assert rep["refusal"]["accuracy"] is None    # every question is answerable
     assert all("choice" in q for q in rep["per_question"])
@@ -63,9 +70,11 @@ def test_bench_ingest_and_query_print_their_numbers(tmp_path: Path, seed_dir: Pa
     r = nd("bench", "ingest", str(BENCH / "corpus.jsonl"), "--limit", "12", "--questions",
            str(SEEDS / "questions.jsonl"), index=tmp_path / "unused")
     report = json.loads(r.stdout.strip().splitlines()[-1])
-    assert report["articles"] == 12 and report["chunks"] > 12
+    assert report["articles"] == 12
+    assert report["chunks"] > 12
     assert report["backend"] == "openvino"
-    assert report["newsdesk_chunks_per_s"] > 0 and report["plain_chunks_per_s"] > 0
+    assert report["newsdesk_chunks_per_s"] > 0
+    assert report["plain_chunks_per_s"] > 0
     assert report["top5_agreement"] >= 0.9      # the same passages come back
     assert report["update_articles"] == 2      # articles 0 and 10 edited
     assert 0 < report["update_chunks_embedded"] <= 4  # only their new closing passages

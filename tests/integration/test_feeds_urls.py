@@ -52,23 +52,30 @@ def test_rss_feed_entries_and_teaser_completed_from_link(site):
     assert errs == []
     by_title = {a.title: a for a in arts}
     rail = by_title["Rail line reopens"]
-    assert rail.date == "2025-06-02" and rail.source == "Town Times"
+    assert rail.date == "2025-06-02"
+    assert rail.source == "Town Times"
     assert "every fifteen minutes" in rail.body
     lib = by_title["Library wins award"]  # teaser -> full text from the linked page
-    assert "timber roof" in lib.body and lib.url == f"{site}/library.html"
+    assert "timber roof" in lib.body
+    assert lib.url == f"{site}/library.html"
 
 
 def test_atom_feed_and_article_url(site):
     (rail,), errs = split(list(iter_articles([f"{site}/atom.xml"])))
-    assert not errs and rail.source == "Atom Desk" and "university" in rail.body
+    assert not errs
+    assert rail.source == "Atom Desk"
+    assert "university" in rail.body
     (page,), errs = split(list(iter_articles([f"{site}/library.html"])))
-    assert not errs and "national design award" in page.title and page.url.endswith("library.html")
+    assert not errs
+    assert "national design award" in page.title
+    assert page.url.endswith("library.html")
 
 
 def test_bad_urls_are_one_line_errors(site):
     arts, errs = split(list(iter_articles([f"{site}/missing.html", "http://127.0.0.1:9/x"])))
     assert arts == []
-    assert "HTTP 404" in str(errs[0]) and "cannot fetch" in str(errs[1])
+    assert "HTTP 404" in str(errs[0])
+    assert "cannot fetch" in str(errs[1])
 
 
 def test_ingest_feed_url_is_idempotent(site, fake_store, tmp_path):

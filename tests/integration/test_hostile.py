@@ -54,10 +54,12 @@ def test_hostile_corpus_one_line_per_bad_file_good_files_stored(tmp_path, capsys
     code, out, err = run(capsys, "ingest", str(corpus.root), "--index", str(index),
                          "--no-progress")
     assert code == 1, (out, err)
-    assert "Traceback" not in err and "Traceback" not in out
+    assert "Traceback" not in err
+    assert "Traceback" not in out
     lines = [ln for ln in err.splitlines() if ln.strip()]
     extra, unmet = match_lines(corpus, lines)
-    assert extra == [] and unmet == [], (extra, unmet)
+    assert extra == [], (extra, unmet)
+    assert unmet == [], (extra, unmet)
     # exactly the good articles are stored (their titles are unique)
     titles = set(stored_titles(index).values())
     assert titles == corpus.good_titles, (titles ^ corpus.good_titles)
@@ -67,11 +69,13 @@ def test_hostile_corpus_one_line_per_bad_file_good_files_stored(tmp_path, capsys
     # asking for the secret finds nothing that holds it
     code, out, err = run(capsys, "ask", f"What is the secret word {SECRET}?", "--index",
                          str(index), "--json")
-    assert code == 0 and SECRET not in json.dumps(json.loads(out)["citations"])
+    assert code == 0
+    assert SECRET not in json.dumps(json.loads(out)["citations"])
     # and a rerun changes nothing: the same lines, every good article unchanged
     code, out2, err2 = run(capsys, "ingest", str(corpus.root), "--index", str(index),
                            "--no-progress")
-    assert code == 1 and f"0 added, 0 updated, {len(corpus.good_titles)} unchanged" in out2
+    assert code == 1
+    assert f"0 added, 0 updated, {len(corpus.good_titles)} unchanged" in out2
     assert match_lines(corpus, [ln for ln in err2.splitlines() if ln.strip()]) == ([], [])
 
 
@@ -129,14 +133,18 @@ def test_ids_never_collide_silently(tmp_path, capsys):
     # day1 and day2 in separate runs: the second must not replace the first
     assert run(capsys, "ingest", str(day1), "--index", str(index))[0] == 0
     code, out, err = run(capsys, "ingest", str(day2), "--index", str(index))
-    assert code == 0 and "1 added, 0 updated" in out and "nothing was replaced" in err
+    assert code == 0
+    assert "1 added, 0 updated" in out
+    assert "nothing was replaced" in err
     # three non-ASCII names, one run each: three articles with readable, distinct ids
     for f in sorted(intl.iterdir()):
         code, out, _ = run(capsys, "ingest", str(f), "--index", str(index))
-        assert code == 0 and "1 added" in out
+        assert code == 0
+        assert "1 added" in out
     # two same-name files in sub-folders of one ingest
     code, out, err = run(capsys, "ingest", str(nested), "--index", str(index))
-    assert code == 0 and "2 added" in out
+    assert code == 0
+    assert "2 added" in out
     titles = stored_titles(index)
     assert sorted(titles.values()) == sorted([
         "Dam opens", "Dam closes", "Kremlin talks", "Kyiv talks", "Beijing talks",
@@ -145,14 +153,17 @@ def test_ids_never_collide_silently(tmp_path, capsys):
     # re-ingesting each source is "unchanged", never an update of another's article
     for src in (day1, day2, *sorted(intl.iterdir()), nested):
         code, out, err = run(capsys, "ingest", str(src), "--index", str(index))
-        assert code == 0 and " 0 added, 0 updated" in out and "unchanged" in out, (src, out)
+        assert code == 0, (src, out)
+        assert " 0 added, 0 updated" in out, (src, out)
+        assert "unchanged" in out, (src, out)
         assert "nothing was replaced" not in err
     # an edit of day2's file replaces day2's article only
     (day2 / "index.txt").write_text("Dam closes for good\n\nThe old dam closed on Friday.")
     code, out, _ = run(capsys, "ingest", str(day2), "--index", str(index))
     assert "0 added, 1 updated" in out
     after = stored_titles(index)
-    assert "Dam opens" in after.values() and "Dam closes for good" in after.values()
+    assert "Dam opens" in after.values()
+    assert "Dam closes for good" in after.values()
     assert len(after) == 7
 
 
@@ -160,7 +171,9 @@ def test_index_commands_on_a_missing_index_are_errors(tmp_path, capsys):
     missing = tmp_path / "nope"
     for cmd in (["index", "stats"], ["index", "list"]):
         code, _out, err = run(capsys, *cmd, "--index", str(missing))
-        assert code == 1 and "no index at" in err and "newsdesk ingest" in err
+        assert code == 1
+        assert "no index at" in err
+        assert "newsdesk ingest" in err
     assert not missing.exists()
 
 

@@ -59,7 +59,8 @@ def test_llama_cpp_answerer_runs_and_citations_are_verified(seeded):
     check_verified(final)
     assert final.answerer in ("llama-cpp", "llama-cpp+extractive")
     if final.answerer == "llama-cpp+extractive":  # the weak base model cited nothing usable
-        assert "Russian negotiators" in final.text and final.notes
+        assert "Russian negotiators" in final.text
+        assert final.notes
 
 
 @pytest.fixture(scope="module")
@@ -126,4 +127,6 @@ def test_llm_with_injected_article_leaks_no_prompt(seeded, tmp_path):
         ans = seeded.ask(q, answerer="llama-cpp")
         check_verified(ans)
         low = ans.text.lower()
-        assert "banana" not in low and "rules" not in low and "only the numbered" not in low
+        assert "banana" not in low
+        assert "rules" not in low
+        assert "only the numbered" not in low

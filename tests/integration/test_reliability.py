@@ -79,19 +79,23 @@ def test_sigkill_mid_ingest_then_rerun_equals_clean_ingest(tmp_path):
     rerun = _start(["ingest", str(src), "--no-progress"], index)
     out, err = rerun.communicate(timeout=900)
     assert rerun.returncode == 0, err
-    assert f"{partial} unchanged" in out and "index now holds 300 articles" in out
+    assert f"{partial} unchanged" in out
+    assert "index now holds 300 articles" in out
 
     arts = [a for a in iter_articles([src]) if not isinstance(a, Exception)]
     expected = {c.id for a in arts for c in chunk_article(a)}  # type: ignore[arg-type]
     store = _store(index)
     ids = store.all_chunk_ids()
-    assert len(ids) == len(set(ids)) and set(ids) == expected
+    assert len(ids) == len(set(ids))
+    assert set(ids) == expected
     assert store.count_articles() == 300
     kw = KeywordIndex.load(index / "keyword")
-    assert kw is not None and kw.stamp == stamp_of(ids)  # BM25 consistent with Chroma
+    assert kw is not None
+    assert kw.stamp == stamp_of(ids)
     for i in range(300):  # every article retrievable
         hits = kw.search(f"Town{i}", 5)
-        assert hits and hits[0].chunk_id.startswith(f"gen-{i:04d}:"), i
+        assert hits, i
+        assert hits[0].chunk_id.startswith(f"gen-{i:04d}:"), i
 
 
 def test_sigint_exits_cleanly_saying_how_far_it_got(tmp_path):
@@ -99,8 +103,10 @@ def test_sigint_exits_cleanly_saying_how_far_it_got(tmp_path):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)
-    assert "interrupted after:" in out and "added" in out
-    assert "run the same command again" in err and "Traceback" not in err
+    assert "interrupted after:" in out
+    assert "added" in out
+    assert "run the same command again" in err
+    assert "Traceback" not in err
     n = _articles_committed(index)
     assert f"{n} added" in out or f"index now holds {n} articles" in out
 
@@ -169,10 +175,12 @@ def test_bad_input_at_scale_keeps_everything_good(tmp_path, seed_dir):
     assert all(("bad/" in ln) for ln in lines), lines
     assert "Traceback" not in err
     # 20 md + html + the good JSONL record + 5 latin-1 files (stored with a warning)
-    assert "27 added" in out and "1 unchanged" in out
+    assert "27 added" in out
+    assert "1 unchanged" in out
     store = _store(index)
     ids = {r.id for r in store.iter_article_records()}
-    assert "000_867221607fc7f5dd" in ids and "j-ok-1" in ids
+    assert "000_867221607fc7f5dd" in ids
+    assert "j-ok-1" in ids
     assert {f"latin{i}" for i in range(5)} <= ids  # stored, with a warning each
     assert store.count_articles() == 1 + 27
 

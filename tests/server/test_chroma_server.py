@@ -59,7 +59,8 @@ def test_ingest_ask_eval_match_embedded(shared_chroma_url, tmp_path, seed_dir):
     embedded_s = time.perf_counter() - t0
     print(f"\ningest seed (cold process): server {server_s:.1f}s, embedded {embedded_s:.1f}s")
     stats = json.loads(nd("index", "stats", "--json", env_extra=srv).stdout)
-    assert stats["articles"] == 1 and stats["location"] == shared_chroma_url
+    assert stats["articles"] == 1
+    assert stats["location"] == shared_chroma_url
 
     from assistant import Assistant
 
@@ -81,7 +82,8 @@ def test_ingest_ask_eval_match_embedded(shared_chroma_url, tmp_path, seed_dir):
 
     out = nd("eval", "seeds/questions.jsonl", "--json", str(tmp_path / "e.json"), env_extra=srv)
     rep = json.loads((tmp_path / "e.json").read_text())
-    assert rep["answer"]["contains"] == 1.0 and rep["refusal"]["accuracy"] == 1.0, out.stdout
+    assert rep["answer"]["contains"] == 1.0, out.stdout
+    assert rep["refusal"]["accuracy"] == 1.0, out.stdout
 
 
 def test_two_processes_ingesting_overlapping_files(chroma_server, tmp_path):
@@ -130,7 +132,8 @@ def test_server_killed_mid_ingest_then_rerun_completes(chroma_server, tmp_path):
     chroma_server.kill()
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 1, (out, err)
-    assert "failed during ingest" in err and "run the same command again" in err
+    assert "failed during ingest" in err
+    assert "run the same command again" in err
     assert "Traceback" not in err
     chroma_server.start()  # same path, same port
     out = nd("ingest", str(big), env_extra={"NEWSDESK_CHROMA_URL": chroma_server.url,

@@ -6,43 +6,44 @@ import json
 
 import pytest
 
-from assistant import answerability as A
+from assistant import answerability as ab
 from index.quotes import find_quotes, speech_question
 from tests.helpers import SEED_ARTICLE
 
 
 def test_constraints_of_a_question():
     q = "Who won the women's final at the 2019 championship, the 3rd in a row for 12 teams?"
-    assert A.constraints(q) == ["2019", "3rd", "women's", "final", "12"]
-    assert A.constraints("How long did the call last?") == []
+    assert ab.constraints(q) == ["2019", "3rd", "women's", "final", "12"]
+    assert ab.constraints("How long did the call last?") == []
 
 
 def test_unmatched_constraints_use_the_text_and_the_article_date():
     q = "Who won the women's final in 2019?"
-    assert A.unmatched_constraints(q, "The women’s final was won by Lee.", "2019-07-01") == []
-    assert A.unmatched_constraints(q, "The men's final was won by Lee in 2018.", "2018-07-01") \
+    assert ab.unmatched_constraints(q, "The women’s final was won by Lee.", "2019-07-01") == []
+    assert ab.unmatched_constraints(q, "The men's final was won by Lee in 2018.", "2018-07-01") \
         == ["2019", "women's"]
 
 
 def test_a_missing_year_is_decisive_and_said():
-    sig = {name: 1.0 for name in A.SIGNALS}  # every other signal perfect
-    d = A.decide(sig, missing_constraints=["2019"], held=["Wimbledon"])
+    sig = {name: 1.0 for name in ab.SIGNALS}  # every other signal perfect
+    d = ab.decide(sig, missing_constraints=["2019"], held=["Wimbledon"])
     assert not d.answer
     assert d.reason == "The closest articles mention Wimbledon but not “2019”."
-    assert A.decide(sig).answer
+    assert ab.decide(sig).answer
 
 
 def test_reasons_read_as_sentences():
-    assert A.refusal_reason([], ["Zelenskyy", "China"], []) == \
+    assert ab.refusal_reason([], ["Zelenskyy", "China"], []) == \
         "The closest articles do not mention Zelenskyy or China."
-    assert A.refusal_reason([], [], []).startswith("The closest passages are about the topic")
+    assert ab.refusal_reason([], [], []).startswith("The closest passages are about the topic")
 
 
 def test_shipped_model_matches_the_signals_and_is_calibrated():
-    m = A.default_model()
-    assert len(m.weights) == len(A.SIGNALS) and 0.0 < m.threshold < 1.0
-    low = {name: 0.0 for name in A.SIGNALS} | {"short": 0.0}
-    high = {name: (3.0 if name == "short_score" else 1.0) for name in A.SIGNALS}
+    m = ab.default_model()
+    assert len(m.weights) == len(ab.SIGNALS)
+    assert 0.0 < m.threshold < 1.0
+    low = {name: 0.0 for name in ab.SIGNALS} | {"short": 0.0}
+    high = {name: (3.0 if name == "short_score" else 1.0) for name in ab.SIGNALS}
     assert m.probability(high) > m.threshold > m.probability(low)
 
 
@@ -50,7 +51,7 @@ def test_a_model_for_other_signals_is_refused():
     d = {"signals": ["support"], "weights": [1.0], "bias": 0, "means": [0], "scales": [1],
          "threshold": 0.5}
     with pytest.raises(ValueError, match="refit it"):
-        A.Model.from_dict(json.loads(json.dumps(d)))
+        ab.Model.from_dict(json.loads(json.dumps(d)))
 
 
 def test_quotes_and_their_speakers_in_the_seed():
@@ -66,7 +67,7 @@ def test_quotes_and_their_speakers_in_the_seed():
     assert all(body[q.start:q.end] == q.words for q in quotes)
 
 
-@pytest.mark.parametrize("text,speaker,words", [
+@pytest.mark.parametrize(("text", "speaker", "words"), [
     ("“We will rebuild,” the mayor said on Monday.", "mayor", "We will rebuild"),
     ("“It is over,” said Peskov.", "Peskov", "It is over"),
     ("Peskov said: “The talks were useful and frank.”", "Peskov",

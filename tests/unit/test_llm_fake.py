@@ -76,7 +76,7 @@ def test_failing_model_is_a_backend_error(tmp_path, fake_store, seed_dir):
     a = Assistant(index_dir=tmp_path / "index", store=fake_store,
                   chat_models={"openai": Broken(responses=["x"])})
     a.ingest([seed_dir])
-    with pytest.raises(BackendError, match="openai backend failed.*server went away"):
+    with pytest.raises(BackendError, match=r"openai backend failed.*server went away"):
         a.ask(QUESTION, answerer="openai")
 
 

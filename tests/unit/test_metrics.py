@@ -2,43 +2,46 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation import metrics as M
+from assistant.evaluation import metrics
 from assistant.evaluation.gold import read_gold
 from tests.helpers import BENCH, SEEDS, needs_bench
 
 
 def test_normalize_and_em():
-    assert M.normalize("The “Squid Game”!") == "squid game"
-    assert M.exact_match("the Squid Game", ["“Squid Game”"]) == 1.0
-    assert M.exact_match("Squid", ["Squid Game"]) == 0.0
+    assert metrics.normalize("The “Squid Game”!") == "squid game"
+    assert metrics.exact_match("the Squid Game", ["“Squid Game”"]) == 1.0
+    assert metrics.exact_match("Squid", ["Squid Game"]) == 0.0
 
 
 def test_f1_hand_computed():
     # pred: [russian, negotiators, asked] gold: [russian, negotiators]: P=2/3 R=1 F1=0.8
-    assert M.f1("Russian negotiators asked", ["Russian negotiators"]) == pytest.approx(0.8)
-    assert M.f1("nothing here", ["Russian negotiators"]) == 0.0
-    assert M.f1("Kyiv", ["Moscow", "Kyiv"]) == 1.0
+    assert metrics.f1("Russian negotiators asked", ["Russian negotiators"]) == pytest.approx(0.8)
+    assert metrics.f1("nothing here", ["Russian negotiators"]) == 0.0
+    assert metrics.f1("Kyiv", ["Moscow", "Kyiv"]) == 1.0
 
 
 def test_contains_is_token_aligned():
-    assert M.contains("It lasted one hour.", ["one hour"]) == 1.0
-    assert M.contains("It lasted one hours.", ["one hour"]) == 0.0
+    assert metrics.contains("It lasted one hour.", ["one hour"]) == 1.0
+    assert metrics.contains("It lasted one hours.", ["one hour"]) == 0.0
 
 
 def test_hits_and_mrr_hand_computed():
     ranked = ["a", "b", "c", "d", "e", "f"]
-    assert M.hit_at(ranked, {"c"}, 1) == 0.0 and M.hit_at(ranked, {"c"}, 5) == 1.0
-    assert M.mrr_at(ranked, {"c"}) == pytest.approx(1 / 3)
-    assert M.mrr_at(ranked, {"z"}) == 0.0
-    assert M.percentile([1, 2, 3, 4, 100], 50) == 3
+    assert metrics.hit_at(ranked, {"c"}, 1) == 0.0
+    assert metrics.hit_at(ranked, {"c"}, 5) == 1.0
+    assert metrics.mrr_at(ranked, {"c"}) == pytest.approx(1 / 3)
+    assert metrics.mrr_at(ranked, {"z"}) == 0.0
+    assert metrics.percentile([1, 2, 3, 4, 100], 50) == 3
 
 
 @needs_bench
 def test_read_both_gold_formats():
     seed = read_gold(SEEDS / "questions.jsonl")
-    assert len(seed) == 10 and sum(not g.answerable for g in seed) == 2
+    assert len(seed) == 10
+    assert sum(not g.answerable for g in seed) == 2
     rt = read_gold(BENCH / "questions.dev.jsonl")
-    assert len(rt) == 98 and all(g.choices and g.gold_doc_ids and g.question_date for g in rt)
+    assert len(rt) == 98
+    assert all(g.choices and g.gold_doc_ids and g.question_date for g in rt)
 
 
 class _FakeAssistant:
@@ -115,7 +118,8 @@ def test_evaluate_nulls_what_does_not_apply():
     assert rep["refusal"]["accuracy"] == 1.0
     assert rep["answer"] == {"answered": None, "contains": None, "em": None, "f1": None,
                              "mc_accuracy": None}
-    assert rep["retrieval"]["hit@1"] is None and rep["citation"]["precision"] is None
+    assert rep["retrieval"]["hit@1"] is None
+    assert rep["citation"]["precision"] is None
 
 
 def test_hide_gold_half_and_confusion_hand_computed():
@@ -143,12 +147,14 @@ def test_hide_gold_half_and_confusion_hand_computed():
                            "cited": []}},
     }
     rep = evaluate(_FakeAssistant(script), qs, use_question_date=False, hide_gold=True)
-    assert rep["answer"]["answered"] == 0.75 and rep["answer"]["contains"] == 0.5
+    assert rep["answer"]["answered"] == 0.75
+    assert rep["answer"]["contains"] == 0.5
     assert rep["hidden"] == {"asked": 4, "dropped": 1, "scored": 3,
                              "refusal_accuracy": pytest.approx(2 / 3, abs=1e-4)}
     assert rep["confusion"] == {"answerable": {"answered_right": 2, "answered_wrong": 1,
                                                "refused": 1},
                                 "hidden": {"answered": 1, "refused": 2}}
     table = format_table(rep)
-    assert "refusal_accuracy=0.667" in table and "dropped=1" in table
+    assert "refusal_accuracy=0.667" in table
+    assert "dropped=1" in table
     assert evaluate(_FakeAssistant(script), qs, use_question_date=False).get("hidden") is None

@@ -14,7 +14,8 @@ def _cite(**kw) -> Citation:
 
 def test_article_text_is_escaped_everywhere():
     html = sources_html(Answer(question="q", text="t", answered=True, citations=(_cite(),)))
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
     assert "<b>T</b>" not in html
     assert "javascript:" not in html  # only http(s) links are rendered
     assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt;</mark>" in html
@@ -23,7 +24,8 @@ def test_article_text_is_escaped_everywhere():
 def test_markers_link_to_cards_and_text_is_escaped():
     out = answer_html("A <img src=x onerror=alert(1)> claim [1] and [2].")
     assert "<img" not in out
-    assert 'href="#nd-src-1"' in out and 'href="#nd-src-2"' in out
+    assert 'href="#nd-src-1"' in out
+    assert 'href="#nd-src-2"' in out
 
 
 def test_short_answer_leads_in_bold_and_is_escaped():
@@ -39,10 +41,16 @@ def test_markdown_in_article_text_stays_text():
     text = ("See ![p](http://10.0.0.1/pixel) and [x](https://evil.example/) or "
             "http://evil.example/a and www.evil.example, <img src=x> `code` **b** [1].")
     out = answer_html(text, "![s](http://h/s.png)", 1)
-    assert "![" not in out and "](" not in out and "<img" not in out and "`" not in out
-    assert "http://" not in out and "https://" not in out and "www." not in out
+    assert "![" not in out
+    assert "](" not in out
+    assert "<img" not in out
+    assert "`" not in out
+    assert "http://" not in out
+    assert "https://" not in out
+    assert "www." not in out
     assert "**" not in out
-    assert out.count("<a ") == 2 and 'href="#nd-src-1"' in out  # only the citation links
+    assert out.count("<a ") == 2
+    assert 'href="#nd-src-1"' in out
     import html as h
 
     # what a reader sees is the original text

@@ -10,7 +10,7 @@ from assistant.types import Filters
 from index.articles import Article
 from index.pipeline import ingest
 
-WORDS = "ships ferries barges tugs yachts trawlers tankers liners dinghies".split()
+WORDS = ["ships", "ferries", "barges", "tugs", "yachts", "trawlers", "tankers", "liners", "dinghies"]
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def test_env_number_error_names_the_variable(clean_env: pytest.MonkeyPatch):
 TODAY = date(2025, 7, 10)
 
 
-@pytest.mark.parametrize("q,rng", [
+@pytest.mark.parametrize(("q", "rng"), [
     ("What happened in June 2025?", (date(2025, 6, 1), date(2025, 6, 30))),
     ("What happened last week?", (date(2025, 6, 30), TODAY)),
     ("What was said on 3 July 2025?", (date(2025, 7, 3), date(2025, 7, 3))),

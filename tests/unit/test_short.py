@@ -38,7 +38,7 @@ def test_candidates_kinds_and_offsets():
         assert s[c.start:c.end] == c.text         # verbatim, so the citation covers it
 
 
-def P(text: str, rank: int = 0, article: str = "a", title: str = "", source: str = "Wire"):
+def passage(text: str, rank: int = 0, article: str = "a", title: str = "", source: str = "Wire"):
     return Passage(chunk_id=f"{article}:{rank}", article_id=article, text=text, start=0,
                    end=len(text), title=title, date="2022-06-16", source=source, url="",
                    score=1.0, dense=None, keyword=None, rank=rank)
@@ -50,33 +50,38 @@ def idf(_t: str) -> float:
 
 def test_short_answer_prefers_the_asked_kind_and_skips_the_question():
     q = "How much was Instagram fined this week?"
-    ps = [P("Instagram was fined $400 million by Ireland's regulator on Monday. "
+    ps = [passage("Instagram was fined $400 million by Ireland's regulator on Monday. "
             "Meta said Instagram would appeal.")]
     hit = short_answer(q, ps, None, idf)
-    assert hit is not None and hit.text == "$400 million"
+    assert hit is not None
+    assert hit.text == "$400 million"
     assert ps[0].text[hit.start:hit.end] == hit.text
     a, b = hit.sentence
-    assert ps[0].text[a:b].startswith("Instagram was fined") and a <= hit.start < hit.end <= b
+    assert ps[0].text[a:b].startswith("Instagram was fined")
+    assert a <= hit.start < hit.end <= b
 
     q = "Which airline announced a deal to buy Spirit Airlines?"
-    ps = [P("JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion.")]
+    ps = [passage("JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion.")]
     hit = short_answer(q, ps, None, idf)
-    assert hit is not None and hit.text == "JetBlue Airways"   # not "Spirit Airlines" (echo)
+    assert hit is not None
+    assert hit.text == "JetBlue Airways"
 
 
 def test_agreement_between_articles_and_the_outlet_is_no_answer():
     q = "Which country was shaken by an earthquake?"
-    ps = [P("A strong earthquake shook Luzon on Wednesday, CNN reported.", 0, "a1", source="CNN"),
-          P("The Philippines reported damage after the earthquake.", 1, "a2"),
-          P("Officials in the Philippines counted the injured.", 2, "a3",
+    ps = [passage("A strong earthquake shook Luzon on Wednesday, CNN reported.", 0, "a1", source="CNN"),
+          passage("The Philippines reported damage after the earthquake.", 1, "a2"),
+          passage("Officials in the Philippines counted the injured.", 2, "a3",
             title="Philippines earthquake: dozens hurt")]
     hit = short_answer(q, ps, None, idf)
-    assert hit is not None and hit.text == "Philippines" and hit.passage == 1
+    assert hit is not None
+    assert hit.text == "Philippines"
+    assert hit.passage == 1
 
 
 def test_short_answer_none_for_yes_no_and_nothing_fitting():
-    assert short_answer("Did Ukraine support the proposal?", [P("Ukraine supported it.")],
+    assert short_answer("Did Ukraine support the proposal?", [passage("Ukraine supported it.")],
                         None, idf) is None
-    assert short_answer("How many people were arrested?", [P("Police made arrests.")],
+    assert short_answer("How many people were arrested?", [passage("Police made arrests.")],
                         None, idf) is None
     assert short_answer("Which country?", [], None, idf) is None
