@@ -6,7 +6,7 @@ Public API::
     a = Assistant(index_dir="data/index")
     a.ask("Who asked US diplomats to leave?")
 
-Importing this package is cheap: torch, chromadb and gradio load on first use.
+Importing this package is cheap: torch, the vector database and gradio load on first use.
 """
 
 from __future__ import annotations

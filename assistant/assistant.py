@@ -107,7 +107,7 @@ class Assistant:
 
         try:
             kw = refresh(self.store, self.settings.keyword_dir)
-        except Exception as exc:  # chromadb and bm25s raise many kinds on a damaged index
+        except Exception as exc:  # the store and bm25s raise many kinds on a damaged index
             raise StoreError(f"cannot read the index at {self.settings.location} "
                              f"({exc.__class__.__name__}: {exc}); rebuild it with "
                              "`newsdesk ingest`") from exc

@@ -6,19 +6,19 @@ functions, or through ``Assistant.ingest`` which uses them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.settings import Settings
+from index.errors import LoadError, NewsdeskError, StoreError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from index.articles import Article
-    from index.errors import LoadError
     from index.pipeline import IngestReport
-    from index.store import NewsStore
+    from index.store import ArticleRecord, NewsStore
 
 
 
@@ -42,3 +42,55 @@ def ingest(sources: Iterable[str | Path] | Iterable[Article | LoadError], settin
 
     return run(sources, store if store is not None else open_index(settings),
                keyword_dir=settings.keyword_dir, progress=progress, on_article=on_article)
+
+
+def existing_index(settings: Settings) -> NewsStore:
+    """The index ``settings`` names, which must exist already (``StoreError`` says how to make
+    one otherwise)."""
+    if not settings.chroma_url and not settings.index_dir.is_dir():
+        raise StoreError(f"no index at {settings.index_dir}; create one with "
+                         f"`newsdesk ingest PATH --index {settings.index_dir}`")
+    return open_index(settings)
+
+
+def stats(store: NewsStore) -> dict[str, object]:
+    """Article and chunk counts, date range, sources (``newsdesk index stats``)."""
+    from index.stats import index_stats
+
+    return index_stats(store)
+
+
+def articles(store: NewsStore) -> list[ArticleRecord]:
+    """Every stored article's record (``newsdesk index list``)."""
+    return list(store.iter_article_records())
+
+
+def remove(store: NewsStore, settings: Settings, article_ids: Sequence[str]
+           ) -> list[tuple[str, int | NewsdeskError]]:
+    """Remove articles and their chunks; per id, the chunks removed or the error. The keyword
+    side is brought up to date after."""
+    from index.keyword import refresh
+
+    out: list[tuple[str, int | NewsdeskError]] = []
+    for aid in article_ids:
+        try:
+            out.append((aid, store.remove_article(aid)))
+        except NewsdeskError as exc:
+            out.append((aid, exc))
+    refresh(store, settings.keyword_dir)
+    return out
+
+
+def read_upload(path: Path, limit: int) -> bytes:
+    """The bytes of an uploaded file: a regular file (no FIFO, device or link to one) of at
+    most ``limit`` bytes; ``LoadError`` naming the file otherwise."""
+    from index.loaders.common import open_regular
+
+    try:
+        with open_regular(path, path.name) as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise LoadError(path.name, f"cannot read upload ({exc.strerror or exc})") from exc
+    if len(data) > limit:
+        raise LoadError(path.name, f"over the {limit // 1_000_000} MB upload limit")
+    return data

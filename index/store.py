@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
 
 from index.articles import Meta
 from index.errors import ConfigError, StoreError
@@ -181,6 +182,14 @@ class NewsStore:
         return {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
                                              strict=True)}
 
+    def vectorstore_with(self, embeddings: Embeddings) -> VectorStore:
+        """The chunks as a LangChain ``VectorStore`` that embeds queries with ``embeddings``
+        (the plain LangChain baseline in ``newsdesk bench query``)."""
+        from langchain_chroma import Chroma
+
+        return Chroma(collection_name=CHUNKS, embedding_function=embeddings,
+                      client=self.client, collection_metadata=_SPACE)
+
     def all_chunk_ids(self, page: int = 20000) -> list[str]:
         """Every chunk id in the store (cheap: no documents or vectors)."""
         out: list[str] = []
@@ -273,3 +282,33 @@ def _where(f: Filters) -> dict[str, Any] | None:
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def scale_probe(path: str, n: int, *, dim: int = 384, batch: int = 5000, queries: int = 200,
+                ) -> tuple[float, list[float]]:
+    """How the vector store scales: ``n`` random unit vectors written to a fresh database at
+    ``path``, then ``queries`` top-10 searches. Returns (build seconds, query latencies in ms).
+    Used by ``newsdesk bench query``."""
+    import time
+
+    import chromadb
+    import numpy as np
+
+    client = chromadb.PersistentClient(path=path)
+    col = client.create_collection("scale", metadata=_SPACE, embedding_function=None)
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    step = min(batch, client.get_max_batch_size())
+    for i in range(0, n, step):
+        m = min(step, n - i)
+        vecs = rng.standard_normal((m, dim), dtype=np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        col.add(ids=[str(j) for j in range(i, i + m)], embeddings=vecs,
+                metadatas=[{"date_epoch": int(j)} for j in range(i, i + m)])
+    build = time.perf_counter() - t0
+    lat = []
+    for v in rng.standard_normal((queries, dim), dtype=np.float32):
+        t1 = time.perf_counter()
+        col.query(query_embeddings=[v.tolist()], n_results=10)
+        lat.append((time.perf_counter() - t1) * 1000)
+    return build, lat

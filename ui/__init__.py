@@ -1,1 +1,2 @@
-"""Newsdesk's Gradio web chat. ``from ui.app import build_app, launch`` (needs ``newsdesk[ui]``)."""
+"""Newsdesk's faces: the Gradio web chat (``ui.app``, needs ``newsdesk[ui]``) and the
+``newsdesk`` command (``ui.cli``)."""

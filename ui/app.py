@@ -174,18 +174,9 @@ def _valid_k(k: Any) -> int:
 
 def _read_upload(path: Path) -> bytes:
     """The bytes of one uploaded file (a regular file, within the upload limit)."""
-    from assistant import LoadError
-    from index.loaders.common import open_regular
+    from assistant.indexing import read_upload
 
-    limit = MAX_UPLOAD_MB * 1_000_000
-    try:
-        with open_regular(path, path.name) as fh:
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise LoadError(path.name, f"cannot read upload ({exc.strerror or exc})") from exc
-    if len(data) > limit:
-        raise LoadError(path.name, f"over the {MAX_UPLOAD_MB} MB upload limit")
-    return data
+    return read_upload(path, MAX_UPLOAD_MB * 1_000_000)
 
 
 def _discard_upload(path: Path) -> None:

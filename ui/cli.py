@@ -1,4 +1,5 @@
-"""The ``newsdesk`` command. Heavy modules (torch, chromadb, gradio) are imported per command.
+"""The ``newsdesk`` command. Heavy modules (torch, the vector database, gradio) load per
+command.
 
 Exit codes: 0 success; 1 some inputs failed or the command failed; 2 usage error; 130 Ctrl-C.
 """
@@ -133,17 +134,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from assistant import StoreError
-    from assistant.indexing import open_index
-    from index.stats import index_stats
+    from assistant import indexing
 
     settings = _settings(args)
-    if not settings.chroma_url and not settings.index_dir.is_dir():
-        raise StoreError(f"no index at {settings.index_dir}; create one with "
-                         f"`newsdesk ingest PATH --index {settings.index_dir}`")
-    store = open_index(settings)
+    store = indexing.existing_index(settings)
     if args.index_command == "stats":
-        st = index_stats(store)
+        st: dict[str, Any] = indexing.stats(store)
         if args.json:
             print(json.dumps(st, indent=2))
         else:
@@ -153,24 +149,20 @@ def cmd_index(args: argparse.Namespace) -> int:
                 print(f"  {n:6d}  {src}")
         return 0
     if args.index_command == "list":
-        rows = [r.__dict__ for r in store.iter_article_records()]
+        rows = [r.__dict__ for r in indexing.articles(store)]
         if args.json:
             print(json.dumps(rows, indent=2))
         else:
             for r in sorted(rows, key=lambda r: (r["date"], r["id"])):
                 print(f"{r['id']}\t{r['date'] or '-'}\t{r['source'] or '-'}\t{r['title'][:70]}")
         return 0
-    from index.keyword import refresh
-
     status = 0
-    for aid in args.article_id:
-        try:
-            n = store.remove_article(aid)
-            print(f"removed {aid} ({n} chunks)")
-        except NewsdeskError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+    for aid, got in indexing.remove(store, settings, args.article_id):
+        if isinstance(got, NewsdeskError):
+            print(f"error: {got}", file=sys.stderr)
             status = 1
-    refresh(store, settings.keyword_dir)
+        else:
+            print(f"removed {aid} ({got} chunks)")
     return status
 
 

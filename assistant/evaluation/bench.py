@@ -185,40 +185,16 @@ def _plain_embeddings() -> Any:
 
 def _plain_search(a: Any) -> Any:
     """The plain LangChain query path over the same Chroma collection."""
-    from langchain_chroma import Chroma
-
-    from index.store import CHUNKS
-
-    db = Chroma(collection_name=CHUNKS, embedding_function=_plain_embeddings(),
-                client=a.store.client)
+    db = a.store.vectorstore_with(_plain_embeddings())
     return lambda q: db.similarity_search(q, k=5)
 
 
-def _store_scale(n: int, dim: int = 384, batch: int = 5000, queries: int = 200) -> None:
-    import chromadb
-    import numpy as np
+def _store_scale(n: int, queries: int = 200) -> None:
+    from index.store import scale_probe
 
     tmp = tempfile.mkdtemp(prefix="nd-scale-")
     try:
-        client = chromadb.PersistentClient(path=tmp)
-        col = client.create_collection("scale", metadata={"hnsw:space": "cosine"},
-                                       embedding_function=None)
-        rng = np.random.default_rng(0)
-        t0 = time.perf_counter()
-        step = min(batch, client.get_max_batch_size())
-        for i in range(0, n, step):
-            m = min(step, n - i)
-            vecs = rng.standard_normal((m, dim), dtype=np.float32)
-            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            col.add(ids=[str(j) for j in range(i, i + m)], embeddings=vecs,
-                    metadatas=[{"date_epoch": int(j)} for j in range(i, i + m)])
-        build = time.perf_counter() - t0
-        qv = rng.standard_normal((queries, dim), dtype=np.float32)
-        lat = []
-        for v in qv:
-            t1 = time.perf_counter()
-            col.query(query_embeddings=[v.tolist()], n_results=10)
-            lat.append((time.perf_counter() - t1) * 1000)
+        build, lat = scale_probe(tmp, n, queries=queries)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         p50 = statistics.median(lat)
         print(f"store {n:>9,} vectors: build {build:7.1f}s  query p50 {p50:6.2f} ms"
