@@ -103,18 +103,17 @@ class Assistant:
     # ----------------------------------------------------------------- state
     def refresh(self) -> None:
         """Reload the keyword side (after an ingest by this or another process)."""
-        from index.keyword import idf_table, refresh
+        from index.keyword import refresh
 
         try:
             kw = refresh(self.store, self.settings.keyword_dir)
-        except Exception as exc:  # the store and bm25s raise many kinds on a damaged index
+        except Exception as exc:  # the store and the keyword index raise many kinds when damaged
             raise StoreError(f"cannot read the index at {self.settings.location} "
                              f"({exc.__class__.__name__}: {exc}); rebuild it with "
                              "`newsdesk ingest`") from exc
-        table, unseen = idf_table(kw)
         with self._lock:
             self._keyword = kw
-            self._idf = idf_lookup(table, unseen)
+            self._idf = kw.idf
 
     def ingest(self, sources: Sequence[str | Path] | Sequence[Article | LoadError], *,
                progress: bool | None = False,

@@ -69,15 +69,18 @@ def remove(store: NewsStore, settings: Settings, article_ids: Sequence[str]
            ) -> list[tuple[str, int | NewsdeskError]]:
     """Remove articles and their chunks; per id, the chunks removed or the error. The keyword
     side is brought up to date after."""
-    from index.keyword import refresh
+    from index.keyword import KeywordIndex
 
+    keyword = KeywordIndex(settings.keyword_dir)
     out: list[tuple[str, int | NewsdeskError]] = []
     for aid in article_ids:
+        ids = store.chunk_ids_of(aid)
         try:
             out.append((aid, store.remove_article(aid)))
         except NewsdeskError as exc:
             out.append((aid, exc))
-    refresh(store, settings.keyword_dir)
+            continue
+        keyword.apply(remove=ids)
     return out
 
 

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma through LangChain) + BM25 (bm25s), fused.
+"""Hybrid retrieval: dense (Chroma through LangChain) + BM25 (tantivy), fused.
 
 Fusion is a convex combination of the two lists' min-max normalised scores (``keyword_share``
 of BM25), which keeps a strong BM25 margin that reciprocal-rank fusion would flatten (``fusion=
@@ -124,11 +124,11 @@ class HybridRetriever(BaseRetriever):
         if self.keyword is not None:
             # A narrow filter ("this week"): the few passages it keeps are known from the
             # keyword index's dates, and exact search over them beats Chroma's metadata filter.
-            allowed = self.keyword.ids_matching(since=filters.since, until=filters.until,
-                                                sources=filters.sources,
-                                                exclude=filters.exclude)
-            if len(allowed) <= EXACT_MAX:
-                return self._exact(vector, allowed)
+            f = filters
+            if self.keyword.count_matching(since=f.since, until=f.until, sources=f.sources,
+                                           exclude=f.exclude) <= EXACT_MAX:
+                return self._exact(vector, self.keyword.ids_matching(
+                    since=f.since, until=f.until, sources=f.sources, exclude=f.exclude))
         wide = self.store.dense_search(vector, OVERFETCH * self.fetch_k)
         kept = [(d, s) for d, s in wide if filters.accepts(d.metadata)]
         if len(kept) >= self.fetch_k or len(wide) < OVERFETCH * self.fetch_k:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.articles import Article, Chunk
 from index.chunking import chunk_article, embedding_text
@@ -26,6 +26,9 @@ from index.loaders import iter_articles
 from index.store import NewsStore, mean_vector
 
 BATCH_ARTICLES = 64
+if TYPE_CHECKING:
+    from index.keyword import KeywordIndex
+
 log = logging.getLogger(__name__)
 
 
@@ -126,6 +129,11 @@ def ingest(
         articles.append(it)
 
     counts = {"added": 0, "updated": 0, "unchanged": 0, "written": 0}
+    keyword = None
+    if keyword_dir is not None:
+        from index.keyword import KeywordIndex
+
+        keyword = KeywordIndex(keyword_dir)
     bar = _progress(len(articles), progress)
     interrupted = False
     # Writing batch i to Chroma overlaps with embedding batch i+1 (one writer thread keeps
@@ -138,7 +146,8 @@ def ingest(
             plan = _prepare(part, store, counts, failed, warnings, on_article, renames)
             if pending is not None:
                 pending.result()
-            pending = writer.submit(_write, plan, store, counts, on_article) if plan else None
+            pending = writer.submit(_write, plan, store, keyword, counts, on_article) \
+                if plan else None
             if bar is not None:
                 bar.update(len(part))
         if pending is not None:
@@ -164,7 +173,7 @@ def ingest(
     if keyword_dir is not None and not interrupted:
         from index.keyword import refresh
 
-        refresh(store, keyword_dir, force=False)
+        refresh(store, keyword_dir)  # counts compared; a re-sync only if another writer raced
     return IngestReport(
         added=counts["added"], updated=counts["updated"], unchanged=counts["unchanged"],
         failed=tuple(failed), warnings=tuple(warnings), chunks_written=counts["written"],
@@ -301,15 +310,20 @@ def _embed(new: list[Chunk], store: NewsStore, plans: list[tuple[Article, str, l
     return vec_of
 
 
-def _write(plan: _Plan, store: NewsStore, counts: dict[str, int],
+def _write(plan: _Plan, store: NewsStore, keyword: KeywordIndex | None, counts: dict[str, int],
            on_article: Callable[[Article, str], None] | None) -> None:
-    """Write a prepared batch: new chunks, then stale deletions, then the commit records."""
+    """Write a prepared batch: new chunks, then stale deletions, then the keyword side (the
+    batch's chunks in, its stale ones out: O(batch)), then the commit records. A crash before
+    the commit record re-does the article on the next run, keyword side included."""
     new, vec_of = plan.new, plan.vec_of
     store.write_chunks(
         [c.id for c in new], [vec_of[c.id] for c in new], [c.text for c in new],
         [dict(c.metadata) for c in new],
     )
     store.delete_chunks(plan.stale)
+    if keyword is not None:
+        keyword.apply([(c.id, c.text, c.metadata) for _, _, cs in plan.items for c in cs],
+                      plan.stale)
     commits = []
     for art, _status, chunks in plan.items:
         meta = {k: v for k, v in chunks[0].metadata.items()

@@ -3,7 +3,7 @@
 LangChain has ``Embeddings`` and ``VectorStore``; it has no interface for what hybrid retrieval
 needs of a store (dense search under ``Filters``, chunks and vectors by id) or of a keyword
 index (BM25 under the same filters). ``index.store.NewsStore`` (Chroma) and
-``index.keyword.KeywordIndex`` (bm25s) are today's implementations; another backend implements
+``index.keyword.KeywordIndex`` (tantivy) are today's implementations; another backend implements
 these and nothing above ``index/`` changes.
 """
 
@@ -69,6 +69,12 @@ class KeywordSearch(Protocol):
                sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
                ) -> list[KeywordHit]:
         """The best ``k`` chunks for ``query`` (score > 0), best first."""
+        ...
+
+    def count_matching(self, *, since: int | None = None, until: int | None = None,
+                       sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
+                       ) -> int:
+        """How many chunks the filters allow."""
         ...
 
     def ids_matching(self, *, since: int | None = None, until: int | None = None,
