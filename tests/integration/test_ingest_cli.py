@@ -68,3 +68,31 @@ def test_usage_errors_exit_2(tmp_path: Path):
     assert "k must be between" in proc.stderr
     proc = nd("frobnicate", index=tmp_path / "i", check=False)
     assert proc.returncode == 2
+
+
+def test_running_assistant_answers_from_another_process_ingest(tmp_path: Path, seed_dir: Path):
+    """A chat (an open Assistant) answers from an article another process ingested after it
+    opened: the keyword side reloads that process's commit, no restart."""
+    import subprocess
+    import sys
+
+    from assistant import Assistant
+    from tests.helpers import ROOT
+
+    index = tmp_path / "idx"
+    nd("ingest", str(seed_dir), index=index)
+    a = Assistant(index_dir=index)
+    q = "When did the harbour ferry resume service after the storm repairs?"
+    assert "ferry" not in a.ask(q).text
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "ferry.md").write_text(
+        "---\ntitle: Harbour ferry resumes service\ndate: 2025-07-04\nsource: Test Wire\n---\n"
+        "The harbour ferry resumed service on Sunday after three weeks of storm repairs, the "
+        "port authority said.\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(tmp_path / "new"), "--index",
+                    str(index), "--no-progress"], cwd=ROOT, check=True, timeout=600,
+                   capture_output=True)
+    ans = a.ask(q)  # the same object, no refresh() call
+    assert ans.answered, ans.text
+    assert "resumed service on Sunday" in ans.text
+    assert ans.citations[0].article_id == "ferry"
