@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("watch", help="keep the index up to date with feeds and folders")
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="an RSS/Atom URL or a folder")
+    _common(p)
+    p.add_argument("--every", default="10m", help="poll feeds this often: 30s, 10m, 1h "
+                   "(default 10m); folders are watched continuously")
+    p.add_argument("--once", action="store_true", help="one cycle, then exit (for cron)")
+
     p = sub.add_parser("chat", help="start the web chat (Gradio)")
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
@@ -210,6 +217,41 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from datetime import datetime
+
+    from assistant.watch import CycleReport, Watcher, parse_every
+
+    w = Watcher(args.sources, _settings(args), every=parse_every(args.every))
+
+    def show(rep: CycleReport) -> None:
+        print(f"watch {datetime.now():%Y-%m-%d %H:%M:%S}: {rep.line()}", flush=True)
+        for src, reason in rep.failed:
+            print(f"  failed: {src}: {reason}", file=sys.stderr, flush=True)
+
+    if args.once:
+        rep = w.cycle()
+        show(rep)
+        return 1 if rep.failed else 0
+    stop = threading.Event()
+
+    def terminate(signum: int, frame: object) -> None:
+        stop.set()
+        raise KeyboardInterrupt  # the ingest in progress stops between articles
+
+    before = signal.signal(signal.SIGTERM, terminate)
+    try:
+        w.run(stop, on_cycle=show)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    print("watch: stopped", flush=True)
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from ui.app import check_bind, launch
 
@@ -280,7 +322,7 @@ class _OurHandler(logging.StreamHandler):
 
 
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "ask": cmd_ask, "quotes": cmd_quotes,
-            "chat": cmd_chat,
+            "watch": cmd_watch, "chat": cmd_chat,
             "eval": cmd_eval, "bench": cmd_bench}
 
 

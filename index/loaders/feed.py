@@ -7,6 +7,7 @@ import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from index.articles import Article, derive_article_id, parse_date
@@ -26,27 +27,62 @@ def looks_like_feed(text: str) -> bool:
                          r"<(rss|feed|rdf:rdf)\b", head, re.S))
 
 
-def fetch(url: str) -> tuple[bytes, str]:
-    """GET ``url`` with a timeout and a size cap; returns ``(body, content_type)``."""
-    req = urllib.request.Request(url, headers={"User-Agent": "newsdesk/0.1 (+offline-first)"})
+@dataclass(frozen=True)
+class Fetched:
+    """One HTTP response: 200 with a body, or 304 (not modified since ``etag``/``modified``)."""
+
+    status: int
+    data: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    modified: str | None = None
+
+
+def fetch_conditional(url: str, *, etag: str | None = None, modified: str | None = None,
+                      timeout: float = TIMEOUT_S) -> Fetched:
+    """GET ``url`` with a timeout and a size cap, conditional on ``etag``/``modified`` (the
+    ETag and Last-Modified of the last 200 response)."""
+    if not url.startswith(("http://", "https://")):
+        raise LoadError(url, "only http:// and https:// URLs are fetched")
+    headers = {"User-Agent": "newsdesk/0.1 (+offline-first)"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    req = urllib.request.Request(url, headers=headers)
     try:
         # http/https only: the scheme was checked above
-        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             data = resp.read(MAX_FILE_BYTES + 1)
-            ctype = resp.headers.get("Content-Type", "")
+            got = Fetched(200, data, resp.headers.get("Content-Type", ""),
+                          resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
     except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            return Fetched(304, etag=etag, modified=modified)
         raise LoadError(url, f"HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise LoadError(url, f"cannot fetch ({reason})") from exc
-    if len(data) > MAX_FILE_BYTES:
+    if len(got.data) > MAX_FILE_BYTES:
         raise LoadError(url, "response is over the size limit")
-    return data, ctype
+    return got
+
+
+def fetch(url: str) -> tuple[bytes, str]:
+    """GET ``url`` with a timeout and a size cap; returns ``(body, content_type)``."""
+    got = fetch_conditional(url)
+    return got.data, got.content_type
 
 
 def load_url(url: str) -> Iterator[Article | LoadError]:
     """A feed URL yields its entries; any other URL is loaded as one article page."""
     data, ctype = fetch(url)
+    yield from load_response(url, data, ctype)
+
+
+def load_response(url: str, data: bytes, ctype: str) -> Iterator[Article | LoadError]:
+    """The articles of a response from ``url``: a feed's entries (their linked pages fetched
+    when the entry is a teaser), or the page itself."""
     text, _ = read_text(data, url)
     if "rss" in ctype or "atom" in ctype or looks_like_feed(text):
         yield from load_feed_text(text, origin=url, fetch_links=True)

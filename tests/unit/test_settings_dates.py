@@ -70,3 +70,19 @@ TODAY = date(2025, 7, 10)
 ])
 def test_date_phrases(q, rng):
     assert parse_range(q, TODAY) == rng
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("10m", 600), ("1h", 3600),
+                                               ("45", 45), ("1.5m", 90)])
+def test_watch_intervals(text, seconds):
+    from assistant.watch import parse_every
+
+    assert parse_every(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["soon", "0s", "-5m", ""])
+def test_bad_watch_intervals_are_config_errors(text):
+    from assistant.watch import parse_every
+
+    with pytest.raises(ConfigError, match="--every"):
+        parse_every(text)
