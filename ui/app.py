@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from assistant.types import Answer
 
 if TYPE_CHECKING:
     from assistant import Assistant, Settings
+    from assistant.watch import Watcher
 from ui import render
 
 MAX_UPLOAD_MB = int(os.environ.get("NEWSDESK_MAX_UPLOAD_MB", "20"))
@@ -51,8 +52,9 @@ def _is_loopback(host: str) -> bool:
 class ChatBackend:
     """The page's handlers, separate from the layout so they can be tested without a browser."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, watcher: Watcher | None = None) -> None:
         self.assistant = assistant
+        self.watcher = watcher
         self._ingesting = threading.Event()
         self._ingest_lock = threading.Lock()
 
@@ -154,10 +156,14 @@ class ChatBackend:
         return rows
 
     def stats_md(self) -> str:
+        """The Index view: counts, dates, sources, and each watched source's state."""
         try:
-            return render.stats_markdown(self.assistant.stats())
+            text = render.stats_markdown(self.assistant.stats())
         except NewsdeskError as exc:
-            return f"Index unavailable: {exc}"
+            text = f"Index unavailable: {exc}"
+        if self.watcher is not None:
+            text += "\n\n" + render.watch_markdown(self.watcher.status())
+        return text
 
 
 def _valid_k(k: Any) -> int:
@@ -192,11 +198,11 @@ def _discard_upload(path: Path) -> None:
         pass  # not empty (another upload of the same name) or already gone: nothing to keep
 
 
-def build_app(assistant: Assistant) -> Any:
-    """The Gradio Blocks for ``assistant``."""
+def build_app(assistant: Assistant, watcher: Watcher | None = None) -> Any:
+    """The Gradio Blocks for ``assistant`` (and the sources ``watcher`` keeps polling)."""
     import gradio as gr
 
-    be = ChatBackend(assistant)
+    be = ChatBackend(assistant, watcher)
     st = assistant.stats()
     with gr.Blocks(title="Newsdesk") as demo:
         gr.Markdown("## Newsdesk — ask the news, see the passages")
@@ -225,6 +231,8 @@ def build_app(assistant: Assistant) -> Any:
                 answerer = gr.Dropdown(choices=names, value=names[0], label="Answerer")
         with gr.Accordion("Index", open=False):
             stats = gr.Markdown(be.stats_md(), elem_id="nd-stats")
+            if watcher is not None:  # the watcher adds articles meanwhile: keep the view current
+                gr.Timer(5.0).tick(be.stats_md, outputs=stats, api_visibility="private")
         with gr.Accordion("Add articles", open=False, elem_id="nd-upload-acc"):
             files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES,
                             label=f"Articles (.txt .md .html .jsonl .json .xml/.rss; "
@@ -254,8 +262,10 @@ def build_app(assistant: Assistant) -> Any:
 
 
 def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860,
-           auth: str | None = None, block: bool = True) -> Any:
-    """Serve the chat. Returns ``(app, local_url)`` when ``block`` is False."""
+           auth: str | None = None, block: bool = True, watch: Sequence[str] = (),
+           every: float = 600.0) -> Any:
+    """Serve the chat. Returns ``(app, local_url)`` when ``block`` is False. ``watch`` names
+    feeds and folders a background ``Watcher`` keeps ingesting while the chat runs."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     # Uploads land in a folder of this server's own, removed when it stops.
@@ -267,7 +277,16 @@ def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860,
 
     assistant = Assistant(settings=settings)
     assistant.warm()
-    demo = build_app(assistant)
+    watcher, stop = None, threading.Event()
+    if watch:
+        from assistant.watch import Watcher
+
+        watcher = Watcher(watch, settings, every=every, store=assistant.store,
+                          on_change=assistant.refresh)
+        threading.Thread(target=watcher.run, args=(stop,), daemon=True,
+                         name="newsdesk-watch").start()
+        atexit.register(stop.set)
+    demo = build_app(assistant, watcher)
     creds = tuple(auth.split(":", 1)) if auth else None
     _, url, _ = demo.launch(
         server_name=host, server_port=port, auth=creds, prevent_thread_lock=True,
@@ -283,6 +302,7 @@ def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860,
     except KeyboardInterrupt:
         demo.close()
     finally:
+        stop.set()
         shutil.rmtree(upload_dir, ignore_errors=True)
     return demo, url
 

@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow a non-loopback --host without a login (you take the risk)")
     p.add_argument("--ingest", nargs="*", metavar="PATH", default=[],
                    help="ingest these first (idempotent)")
+    p.add_argument("--watch", nargs="*", metavar="SOURCE", default=[],
+                   help="keep ingesting these feeds/folders while the chat runs")
+    p.add_argument("--every", default="10m", help="with --watch: poll feeds this often")
 
     p = sub.add_parser("eval", help="score answers against gold questions")
     p.add_argument("gold")
@@ -262,7 +265,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
         report = ingest(args.ingest, settings)
         print(report.summary(), flush=True)
-    launch(settings, host=args.host, port=args.port, auth=args.auth)
+    from assistant.watch import parse_every
+
+    launch(settings, host=args.host, port=args.port, auth=args.auth, watch=args.watch,
+           every=parse_every(args.every))
     return 0
 
 

@@ -133,3 +133,12 @@ JS = """
   }, true);
 }
 """
+
+
+def watch_markdown(rows: list[dict[str, Any]]) -> str:
+    """The watched sources as a table: source, status, last poll, articles."""
+    lines = ["| watched source | status | last poll | articles |", "|---|---|---|---|"]
+    for row in rows:
+        cells = [str(row.get(k) or "–") for k in ("url", "status", "last_poll", "articles")]
+        lines.append("| " + " | ".join(plain(c).replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)

@@ -100,3 +100,45 @@ def test_login_is_throttled_and_pages_carry_a_csp(tmp_path_factory):
         assert login("s3cret")[0] == 200
         with urllib.request.urlopen(srv.url, timeout=30) as r:  # the login page
             assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+
+
+def test_chat_with_watch_answers_from_files_added_while_it_runs(tmp_path_factory):
+    """``newsdesk chat --watch FOLDER``: a file dropped in the folder while the chat runs is
+    answerable through /ask, with no restart; the Index view lists the watched folder."""
+    import time
+
+    from gradio_client import Client
+
+    inbox = tmp_path_factory.mktemp("inbox")
+    for srv in seeded_chat(tmp_path_factory, "watch", "--watch", str(inbox), "--every", "2s"):
+        client = Client(srv.url, verbose=False)
+        q = "Which prize did the corner bakery win this week?"
+        assert "bread prize" not in client.predict(q, api_name="/ask")["text"]
+        (inbox / "bakery.md").write_text(
+            "---\ntitle: Corner bakery wins\ndate: 2025-07-03\n---\nThe corner bakery won the "
+            "national bread prize on Tuesday, the judges said.\n", encoding="utf-8")
+        deadline, out = time.time() + 120, {}
+        while time.time() < deadline:
+            out = client.predict(q, api_name="/ask")
+            if "bread prize" in out["text"]:
+                break
+            time.sleep(2)
+        assert "bread prize" in out["text"], out
+        assert out["citations"][0]["article_id"] == "bakery"
+
+
+def test_index_view_lists_watched_sources(tmp_path, fake_store, seed_dir):
+    from assistant import Assistant
+    from assistant.watch import Watcher
+    from ui.app import ChatBackend
+
+    a = Assistant(index_dir=tmp_path / "index", store=fake_store)
+    w = Watcher([str(seed_dir)], a.settings, store=fake_store, on_change=a.refresh)
+    from ui.render import plain
+
+    be = ChatBackend(a, w)
+    assert "**0** articles" in be.stats_md()
+    w.cycle()
+    md = be.stats_md()
+    assert "**1** articles" in md
+    assert f"| {plain(str(seed_dir))} | watched folder |" in md
