@@ -311,10 +311,35 @@ def short_answer(question: str, passages: Sequence[Passage],
                 row[0] += W_HEAD * float(sim)
         ranked.sort(key=lambda r: -r[0])
     score, c, st = ranked[0]
+    text = st.text(passages)
+    fits = type_fits(question, text, c)
+    c = whole_name(text, c)
     # the best phrase of the wrong kind is returned unfit: its evidence still counts for the
     # answer/refuse decision, but no short answer beats a wrong one
     return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
-                  (st.start, st.end), score, type_fits(question, st.text(passages), c))
+                  (st.start, st.end), score, fits)
+
+
+_GROUP = re.compile(r" (negotiators|officials|troops|forces|soldiers|lawmakers|leaders|"
+                    r"diplomats|authorities|police|protesters|investigators|prosecutors|"
+                    r"regulators|scientists|researchers|voters|fans|citizens|residents|"
+                    r"workers|government|military|army|navy|hackers|militants|rebels)\b")
+
+
+def whole_name(sentence: str, cand: Candidate) -> Candidate:
+    """A nationality or group name kept whole with the people it names, verbatim from the
+    sentence: "Russian" in "Russian negotiators asked ..." answers as "Russian negotiators"."""
+    if cand.kind != "name" or " " in cand.text:
+        return cand
+    m = _GROUP.match(sentence, cand.end)
+    if not m:
+        return cand
+    from assistant.nlp import label_of
+
+    if label_of(sentence, cand.start, cand.end) != "NORP":
+        return cand
+    return Candidate(sentence[cand.start:m.end()], cand.kind, cand.sentence, cand.start,
+                     m.end())
 
 
 _PERSON_HEAD = re.compile(

@@ -1,5 +1,7 @@
 """Short-answer extraction on hand-made sentences (no model: ``embed=None``)."""
 
+import pytest
+
 from assistant.answerers.short import candidates, head_phrase, question_kind, short_answer
 from assistant.types import Passage
 
@@ -85,3 +87,19 @@ def test_short_answer_none_for_yes_no_and_nothing_fitting():
     assert short_answer("How many people were arrested?", [passage("Police made arrests.")],
                         None, idf) is None
     assert short_answer("Which country?", [], None, idf) is None
+
+
+@pytest.mark.parametrize(("sentence", "name", "whole"), [
+    ("Ukrainian officials said Russian negotiators asked US diplomats to leave.", "Russian",
+     "Russian negotiators"),
+    ("Israeli troops entered the town on Monday.", "Israeli", "Israeli troops"),
+    ("Russia said the talks would resume.", "Russia", "Russia"),  # a country: nothing to add
+    ("The Russian said negotiators would wait.", "Russian", "Russian"),  # not adjacent
+])
+def test_group_names_are_kept_whole(sentence, name, whole):
+    from assistant.answerers.short import Candidate, whole_name
+
+    a = sentence.index(name)
+    got = whole_name(sentence, Candidate(name, "name", 0, a, a + len(name)))
+    assert got.text == whole
+    assert sentence[got.start:got.end] == got.text
