@@ -84,7 +84,7 @@ def test_ask_follow_up_upload_and_screenshot(page, tmp_path):
     assert "Russian president says" in card
 
     # the short answer phrase leads the answer, in bold
-    assert page.locator("#nd-chat [data-testid='bot'] strong").last.inner_text() == "Russian"
+    assert page.locator("#nd-chat [data-testid='bot'] strong").last.inner_text() == "Russian negotiators"
 
     ask(page, "Where did that meeting take place?", "Istanbul")
 
