@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
     from index.articles import Article
     from index.pipeline import IngestReport
-    from index.store import ArticleRecord, NewsStore
+    from index.protocols import ArticleRecord, IndexStore
+    from index.store import NewsStore
 
 
 
@@ -34,7 +35,7 @@ def open_index(settings: Settings, *, embeddings: Embeddings | None = None) -> N
 
 
 def ingest(sources: Iterable[str | Path] | Iterable[Article | LoadError], settings: Settings, *,
-           store: NewsStore | None = None, progress: bool | None = None,
+           store: IndexStore | None = None, progress: bool | None = None,
            on_article: Callable[[Article, str], None] | None = None) -> IngestReport:
     """Load, chunk, embed and store ``sources`` (paths, folders, URLs, or loaded articles) in
     the index ``settings`` names; the keyword side is brought up to date after."""
@@ -53,19 +54,19 @@ def existing_index(settings: Settings) -> NewsStore:
     return open_index(settings)
 
 
-def stats(store: NewsStore) -> dict[str, object]:
+def stats(store: IndexStore) -> dict[str, object]:
     """Article and chunk counts, date range, sources (``newsdesk index stats``)."""
     from index.stats import index_stats
 
     return index_stats(store)
 
 
-def articles(store: NewsStore) -> list[ArticleRecord]:
+def articles(store: IndexStore) -> list[ArticleRecord]:
     """Every stored article's record (``newsdesk index list``)."""
     return list(store.iter_article_records())
 
 
-def remove(store: NewsStore, settings: Settings, article_ids: Sequence[str]
+def remove(store: IndexStore, settings: Settings, article_ids: Sequence[str]
            ) -> list[tuple[str, int | NewsdeskError]]:
     """Remove articles and their chunks; per id, the chunks removed or the error. The keyword
     side is brought up to date after."""

@@ -36,7 +36,7 @@ from index.errors import ConfigError, LoadError, NewsdeskError
 if TYPE_CHECKING:
     from index.articles import Article
     from index.pipeline import IngestReport
-    from index.store import NewsStore
+    from index.protocols import IndexStore
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Watcher:
     """Polls ``sources`` (feed URLs and folders) into the index ``settings`` names."""
 
     def __init__(self, sources: Sequence[str], settings: Settings, *, every: float = 600.0,
-                 store: NewsStore | None = None, on_change: Callable[[], None] | None = None,
+                 store: IndexStore | None = None, on_change: Callable[[], None] | None = None,
                  clock: Callable[[], float] = time.time,
                  jitter: Callable[[], float] = random.random) -> None:
         self.settings = settings

@@ -23,7 +23,8 @@ from index.articles import Article, Chunk
 from index.chunking import chunk_article, embedding_text
 from index.errors import LoadError, LoadWarning, NewsdeskError, StoreError
 from index.loaders import iter_articles
-from index.store import NewsStore, mean_vector
+from index.protocols import IndexStore
+from index.store import mean_vector
 
 BATCH_ARTICLES = 64
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def _rename(art: Article, holder: str) -> tuple[Article, tuple[str, str]]:
 
 def ingest(
     inputs: Iterable[str | Path] | Iterable[Article | LoadError],
-    store: NewsStore,
+    store: IndexStore,
     *,
     keyword_dir: Path | None = None,
     progress: bool | None = None,
@@ -202,7 +203,7 @@ class _Plan:
         return bool(self.items)
 
 
-def _claim_ids(batch: list[Article], store: NewsStore, warnings: list[tuple[str, str]],
+def _claim_ids(batch: list[Article], store: IndexStore, warnings: list[tuple[str, str]],
                renames: dict[str, tuple[str, str]]) -> tuple[list[Article], dict[str, Any]]:
     """Give every article of ``batch`` an id no *other* source holds in the store.
 
@@ -228,7 +229,7 @@ def _claim_ids(batch: list[Article], store: NewsStore, warnings: list[tuple[str,
     return out, records
 
 
-def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
+def _prepare(batch: list[Article], store: IndexStore, counts: dict[str, int],
              failed: list[tuple[str, str]], warnings: list[tuple[str, str]],
              on_article: Callable[[Article, str], None] | None,
              renames: dict[str, tuple[str, str]]) -> _Plan | None:
@@ -285,7 +286,7 @@ def _prepare(batch: list[Article], store: NewsStore, counts: dict[str, int],
     return _Plan(plans, new, vec_of, stale)
 
 
-def _embed(new: list[Chunk], store: NewsStore, plans: list[tuple[Article, str, list[Chunk]]],
+def _embed(new: list[Chunk], store: IndexStore, plans: list[tuple[Article, str, list[Chunk]]],
            failed: list[tuple[str, str]]) -> dict[str, list[float]]:
     """Vectors for ``new``; if the batch fails, article by article, so one article the model
     cannot take fails alone."""
@@ -310,7 +311,7 @@ def _embed(new: list[Chunk], store: NewsStore, plans: list[tuple[Article, str, l
     return vec_of
 
 
-def _write(plan: _Plan, store: NewsStore, keyword: KeywordIndex | None, counts: dict[str, int],
+def _write(plan: _Plan, store: IndexStore, keyword: KeywordIndex | None, counts: dict[str, int],
            on_article: Callable[[Article, str], None] | None) -> None:
     """Write a prepared batch: new chunks, then stale deletions, then the keyword side (the
     batch's chunks in, its stale ones out: O(batch)), then the commit records. A crash before

@@ -61,6 +61,67 @@ class ChunkStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index knows about one stored article."""
+
+    id: str
+    fingerprint: str
+    n_chunks: int
+    title: str
+    date: str
+    source: str
+    source_key: str = ""  # the source's identity ("" for records written before it existed)
+
+
+@runtime_checkable
+class IndexStore(ChunkStore, Protocol):
+    """Everything ingest and the facade need of a vector store: ``ChunkStore``'s reads, the
+    article records (one per article, written after its chunks: the commit markers) and the
+    writes. ``index.store.NewsStore`` is the Chroma implementation."""
+
+    def count_articles(self) -> int:
+        """How many articles are committed."""
+        ...
+
+    def article_records(self, ids: Sequence[str]) -> dict[str, ArticleRecord]:
+        """The committed records among ``ids``."""
+        ...
+
+    def iter_article_records(self) -> Iterable[ArticleRecord]:
+        """Every committed article's record."""
+        ...
+
+    def chunk_ids_of(self, article_id: str) -> list[str]:
+        """The stored chunk ids of one article."""
+        ...
+
+    def chunk_ids_of_articles(self, article_ids: Sequence[str]) -> dict[str, set[str]]:
+        """The stored chunk ids of each article in ``article_ids``."""
+        ...
+
+    def existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored."""
+        ...
+
+    def write_chunks(self, ids: Sequence[str], vectors: Sequence[Sequence[float]],
+                     docs: Sequence[str], metas: Sequence[Meta]) -> None:
+        """Add or replace chunks (by id) with their vectors, passage texts and metadata."""
+        ...
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        """Remove chunks by id."""
+        ...
+
+    def commit_articles(self, records: Sequence[tuple[str, Sequence[float], Meta]]) -> None:
+        """Write article records ``(id, vector, metadata)`` after their chunks are stored."""
+        ...
+
+    def remove_article(self, article_id: str) -> int:
+        """Un-commit an article, then delete its chunks; the number of chunks removed."""
+        ...
+
+
 @runtime_checkable
 class KeywordSearch(Protocol):
     """BM25 over the stored chunks, with the same filters as the dense side."""

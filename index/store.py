@@ -19,7 +19,6 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -31,6 +30,7 @@ from langchain_core.vectorstores import VectorStore
 from index.articles import Meta
 from index.errors import ConfigError, StoreError
 from index.filters import Filters
+from index.protocols import ArticleRecord, IndexStore
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +75,6 @@ def make_client(index_dir: str | os.PathLike[str] | None = None, chroma_url: str
             f"cannot open the index at {path} ({exc.__class__.__name__}: {exc}); it may be damaged:"
             f" move it aside and rebuild it with `newsdesk ingest PATH --index {path}`"
         ) from exc
-
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    """What the index knows about one stored article."""
-
-    id: str
-    fingerprint: str
-    n_chunks: int
-    title: str
-    date: str
-    source: str
-    source_key: str = ""  # the source's identity ("" for records written before it existed)
 
 
 class NewsStore:
@@ -217,25 +204,27 @@ class NewsStore:
             list(vector), k=k, **({"filter": where} if where else {})))
 
     # ---------------------------------------------------------------- writes
-    def write_chunks(self, ids: list[str], vectors: list[list[float]], docs: list[str],
-                     metas: list[dict[str, Any]]) -> None:
+    def write_chunks(self, ids: Sequence[str], vectors: Sequence[Sequence[float]],
+                     docs: Sequence[str], metas: Sequence[Meta]) -> None:
         step = self.max_batch()
         for i in range(0, len(ids), step):
-            self.chunks.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step],
-                               documents=docs[i:i + step], metadatas=metas[i:i + step])
+            self.chunks.upsert(ids=list(ids[i:i + step]),
+                               embeddings=[list(v) for v in vectors[i:i + step]],
+                               documents=list(docs[i:i + step]),
+                               metadatas=[dict(m) for m in metas[i:i + step]])
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
         step = self.max_batch()
         for i in range(0, len(ids), step):
             self.chunks.delete(ids=list(ids[i:i + step]))
 
-    def commit_articles(self, records: list[tuple[str, list[float], dict[str, Any]]]) -> None:
+    def commit_articles(self, records: Sequence[tuple[str, Sequence[float], Meta]]) -> None:
         """Write article records (the commit markers) after their chunks are stored."""
         step = self.max_batch()
         for i in range(0, len(records), step):
             part = records[i:i + step]
-            self.articles.upsert(ids=[r[0] for r in part], embeddings=[r[1] for r in part],
-                                 metadatas=[r[2] for r in part])
+            self.articles.upsert(ids=[r[0] for r in part], embeddings=[list(r[1]) for r in part],
+                                 metadatas=[dict(r[2]) for r in part])
 
     def remove_article(self, article_id: str) -> int:
         """Delete an article and its chunks; returns the number of chunks removed."""
@@ -312,3 +301,8 @@ def scale_probe(path: str, n: int, *, dim: int = 384, batch: int = 5000, queries
         col.query(query_embeddings=[v.tolist()], n_results=10)
         lat.append((time.perf_counter() - t1) * 1000)
     return build, lat
+
+
+def _conforms(store: NewsStore) -> IndexStore:
+    """(For the type checker: NewsStore implements the IndexStore seam.)"""
+    return store
