@@ -91,8 +91,8 @@ def parse_every(text: str) -> float:
     scale = {"s": 1, "m": 60, "h": 3600}.get(t[-1:], 0)
     try:
         value = float(t[:-1] if scale else t) * (scale or 1)
-    except ValueError:
-        raise ConfigError(f"--every {text!r}: use seconds or 30s, 10m, 1h") from None
+    except ValueError as exc:
+        raise ConfigError(f"--every {text!r}: use seconds or 30s, 10m, 1h") from exc
     if value < 1:
         raise ConfigError(f"--every {text!r}: at least one second")
     return value
