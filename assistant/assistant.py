@@ -29,6 +29,7 @@ from assistant.steps import (
     Rewrite,
     Turn,
     epoch_of,
+    final_answer,
 )
 from assistant.text import idf_lookup
 from assistant.types import REFUSAL, Answer, Citation, Filters, Passage
@@ -190,13 +191,7 @@ class Assistant:
     def ask(self, question: str, **kw: Any) -> Answer:
         """Answer ``question`` with citations. Keyword options: ``k``, ``since``, ``until``,
         ``source``, ``answerer``, ``today``, ``history``, ``exclude``."""
-        final: Answer | None = None
-        for piece in self.stream(question, **kw):
-            if isinstance(piece, Answer):
-                final = piece
-        if final is None:  # every answerer ends with an Answer; this guards a broken one
-            raise BackendError("the answerer produced no answer")
-        return final
+        return final_answer(self.stream(question, **kw))
 
     def chat(self, history: Sequence[Turn], question: str, **kw: Any) -> Answer:
         """Answer a follow-up: ``history`` is ``[(user, bot), ...]`` or role/content dicts."""
@@ -289,13 +284,7 @@ class Assistant:
             return self._query(str(inp))
 
         def answer(q: Query) -> Answer:
-            final = None
-            for piece in self.answer_step(q.answerer).stream(q):
-                if isinstance(piece, Answer):
-                    final = piece
-            if final is None:
-                raise BackendError("the answerer produced no answer")
-            return final
+            return final_answer(self.answer_step(q.answerer).stream(q))
 
         chain = (RunnableLambda(start, name="question")
                  | RunnableLambda(self.rewrite.run, name="rewrite")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 from assistant import conversation, dates
 from assistant.citations import verify
 from assistant.types import REFUSAL, Answer, Citation, Filters, Passage, Turn
-from index.errors import EmptyIndexError, QuestionError
+from index.errors import BackendError, EmptyIndexError, QuestionError
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -252,6 +252,17 @@ class LLMAnswer:
                      flagged=bool(problems), notes=tuple(notes), latency_ms=q.latency_ms,
                      question=q.question, standalone_question=q.standalone,
                      retrieved=q.retrieved)
+
+
+def final_answer(stream: Iterable[str | Answer]) -> Answer:
+    """The ``Answer`` a step's stream ends with (its text pieces consumed)."""
+    final: Answer | None = None
+    for piece in stream:
+        if isinstance(piece, Answer):
+            final = piece
+    if final is None:  # every answerer ends with an Answer; this guards a broken one
+        raise BackendError("the answerer produced no answer")
+    return final
 
 
 def pieces(text: str) -> Iterator[str]:

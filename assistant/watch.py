@@ -205,7 +205,8 @@ class Watcher:
             targets: list[Path] = [folder]
         else:
             targets = [p for p in changed if p.is_relative_to(folder) and p.is_file()]
-            targets = [p for p in targets if _settled(p)]
+            growing = set(_still_growing(targets))  # left for the next round
+            targets = [p for p in targets if p not in growing]
         if targets:
             rep.take(self._ingest(list(iter_articles([str(p) for p in targets]))))
         gone = self._gone(folder)
@@ -262,14 +263,20 @@ class Watcher:
         return found
 
 
-def _settled(path: Path) -> bool:
-    """Whether ``path`` is done being written (its size holds still for ``SETTLE_S``)."""
-    try:
-        before = path.stat().st_size
-        time.sleep(SETTLE_S)
-        return path.stat().st_size == before
-    except OSError:
-        return False
+def _still_growing(paths: list[Path]) -> list[Path]:
+    """The files among ``paths`` whose size changed over ``SETTLE_S`` (one wait for all of
+    them): they are still being written."""
+    def size(p: Path) -> int:
+        try:
+            return p.stat().st_size
+        except OSError:
+            return -1
+
+    if not paths:
+        return []
+    before = [size(p) for p in paths]
+    time.sleep(SETTLE_S)
+    return [p for p, b in zip(paths, before, strict=True) if size(p) != b or b < 0]
 
 
 def _settle_folder(folder: Path, wait_s: float = 10.0) -> None:
@@ -287,4 +294,4 @@ def _settle_folder(folder: Path, wait_s: float = 10.0) -> None:
                 continue
     deadline = time.monotonic() + wait_s
     while fresh and time.monotonic() < deadline:
-        fresh = [p for p in fresh if not _settled(p)]
+        fresh = _still_growing(fresh)
