@@ -1,14 +1,37 @@
 """Date phrases in a question ("in June 2025", "last week", "on 3 July 2025") -> a date range.
 
 Relative phrases resolve against ``today`` (the question's date when known). Only explicit
-phrases produce a range: a question without one is never filtered.
+phrases produce a range: a question without one is never filtered. A relative phrase is a
+constraint of the question like a year is: "Which country was shaken by an earthquake this
+week?" is not answered by last year's earthquake, so the assistant searches only that period
+and says so when it holds nothing (``Period.relative``).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
+
+WEEK = 7      # "this week", "on Tuesday", "in recent days": the seven days before the question
+RECENT = 31   # "recently", "a recent survey": the month before it
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_WITHIN_WEEK = re.compile(rf"\b(?:this (?:past )?week(?:end)?|over the weekend|in recent days|"
+                          rf"(?:on |early |late |last )?{_WEEKDAY}(?: (?:morning|night|evening))?)"
+                          r"\b")
+_RECENT = re.compile(r"\b(?:recent(?:ly)?|in recent weeks|lately)\b")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The inclusive dates a question's own words name; ``phrase`` is those words and
+    ``relative`` says they count back from the question's day ("this week", "recently")."""
+
+    since: date
+    until: date
+    phrase: str
+    relative: bool
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
@@ -22,13 +45,25 @@ def _month_range(y: int, m: int) -> tuple[date, date]:
 
 def parse_range(question: str, today: date | None = None) -> tuple[date, date] | None:
     """The inclusive ``(since, until)`` the question's date phrase names, or ``None``."""
+    p = parse_period(question, today)
+    return None if p is None else (p.since, p.until)
+
+
+def parse_period(question: str, today: date | None = None) -> Period | None:
+    """The ``Period`` the question's date phrase names, or ``None``."""
     today = today or date.today()
-    q = question.lower()
+    got = _absolute(question.lower())
+    if got is not None:
+        return got
+    return _relative(question.lower(), today)
+
+
+def _absolute(q: str) -> Period | None:
     m = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", q)
     if m:
         try:
             d = date(int(m[1]), int(m[2]), int(m[3]))
-            return d, d
+            return Period(d, d, m.group(), False)
         except ValueError:
             return None
     m = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON}\s+(\d{{4}})\b", q) or \
@@ -38,34 +73,41 @@ def parse_range(question: str, today: date | None = None) -> tuple[date, date] |
         day, mon = (g[0], g[1]) if g[0].isdigit() else (g[1], g[0])
         try:
             d = date(int(g[2]), _MONTHS[mon[:3] if mon[:3] != "sep" else "sep"], int(day))
-            return d, d
+            return Period(d, d, m.group(), False)
         except (ValueError, KeyError):
             return None
     m = re.search(rf"\b(?:in|during|of|since)\s+(?:early\s+|late\s+|mid-?)?{_MON}\s+(\d{{4}})\b", q)
     if m:
-        return _month_range(int(m[2]), _MONTHS[m[1][:3]])
+        return Period(*_month_range(int(m[2]), _MONTHS[m[1][:3]]), m.group(), False)
     m = re.search(r"\b(?:in|during|of)\s+((?:19|20)\d{2})\b", q)
     if m:
         y = int(m[1])
-        return date(y, 1, 1), date(y, 12, 31)
-    if re.search(r"\btoday\b", q):
-        return today, today
-    if re.search(r"\byesterday\b", q):
-        d = today - timedelta(days=1)
-        return d, d
-    if re.search(r"\bthis week\b", q):
-        return today - timedelta(days=today.weekday()), today
-    if re.search(r"\blast week\b|\bpast week\b", q):
-        start = today - timedelta(days=today.weekday() + 7)
-        return start, today
-    if re.search(r"\bthis month\b", q):
-        return today.replace(day=1), today
-    if re.search(r"\blast month\b|\bpast month\b", q):
-        first = today.replace(day=1)
-        prev = first - timedelta(days=1)
-        return prev.replace(day=1), today
-    if re.search(r"\bthis year\b", q):
-        return date(today.year, 1, 1), today
-    if re.search(r"\blast year\b", q):
-        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+        return Period(date(y, 1, 1), date(y, 12, 31), m.group(), False)
+    return None
+
+
+def _relative(q: str, today: date) -> Period | None:
+    def back(days: int, phrase: str) -> Period:
+        return Period(today - timedelta(days=days), today, phrase, True)
+
+    if m := re.search(r"(?<!usa )\btoday\b", q):  # not the newspaper
+        return Period(today, today, m.group(), True)
+    if m := re.search(r"\byesterday\b", q):
+        return Period(today - timedelta(days=1), today - timedelta(days=1), m.group(), True)
+    if m := re.search(r"\blast week\b|\bpast week\b", q):
+        return Period(today - timedelta(days=today.weekday() + 7), today, m.group(), True)
+    for m in _WITHIN_WEEK.finditer(q):
+        if not re.search(r"\b(?:black|cyber|good|super|ash|holy|giving)\s+$", q[:m.start()]):
+            return back(WEEK, m.group())  # a weekday, not "Black Friday"
+    if m := re.search(r"\bthis month\b", q):
+        return Period(today.replace(day=1), today, m.group(), True)
+    if m := re.search(r"\blast month\b|\bpast month\b", q):
+        prev = today.replace(day=1) - timedelta(days=1)
+        return Period(prev.replace(day=1), today, m.group(), True)
+    if m := re.search(r"\bthis year\b", q):
+        return Period(date(today.year, 1, 1), today, m.group(), True)
+    if m := re.search(r"\blast year\b", q):
+        return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), m.group(), True)
+    if m := _RECENT.search(q):
+        return back(RECENT, m.group())
     return None

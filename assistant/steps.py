@@ -80,6 +80,7 @@ class Query:
     passages: tuple[Passage, ...] = ()
     retrieved: tuple[str, ...] = ()        # ranked article ids of the first search
     empty_reason: str = ""                 # why nothing was retrieved, when nothing was
+    period: dates.Period | None = None     # the dates the question's own words name
 
     def with_(self, **changes: object) -> Query:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -98,16 +99,27 @@ class Rewrite:
 
 
 class PlanFilters:
-    """The date and source restrictions for retrieval."""
+    """The date and source restrictions for retrieval.
+
+    The question's own date phrase ("this week", "in 2019") narrows the dates given as
+    options: with ``until`` alone (the evaluation's "as of the question's day"), "this week"
+    still means the seven days before it."""
 
     def run(self, q: Query, *, question_dates: bool = True) -> Query:
         """``question_dates=False`` ignores a period the question's own words name."""
         s, u = parse_day(q.since, "--since"), parse_day(q.until, "--until")
-        if s is None and u is None and question_dates:
-            rng = dates.parse_range(q.standalone or q.question, q.today)
-            if rng:
-                s, u = rng
-        return q.with_(filters=Filters(
+        period = dates.parse_period(q.standalone or q.question, q.today or u) \
+            if question_dates else None
+        if period is not None and (s is None or u is None):
+            ps = period.since if s is None else max(s, period.since)
+            pu = period.until if u is None else min(u, period.until)
+            if ps <= pu:
+                s, u = ps, pu
+            else:
+                period = None  # the options and the phrase exclude each other: options win
+        elif period is not None:
+            period = None      # both dates given: they override the question's words
+        return q.with_(period=period, filters=Filters(
             since=epoch_of(s) if s else None, until=epoch_of(u) if u else None,
             sources=q.sources, exclude=q.exclude))
 
@@ -138,10 +150,10 @@ class Retrieve:
     def run(self, q: Query) -> Query:
         passages = self.search(q)
         retrieved = tuple(dict.fromkeys(p.article_id for p in passages))
-        if not passages and q.since is None and q.until is None and \
-                dates.parse_range(q.standalone, q.today):
+        if not passages and q.period is not None and not q.period.relative:
             # nothing in the period the question names ("in 2019"): answer from the closest
             # articles of any date, so the refusal can say what they cover and what they lack
+            # (a relative period, "this week", is refused as empty: older news is not news)
             passages = self.search(self._plan.run(q, question_dates=False))
         reason = "" if passages else _empty_reason(q)
         return q.with_(passages=tuple(passages), retrieved=retrieved, empty_reason=reason)
@@ -156,7 +168,7 @@ def _empty_reason(q: Query) -> str:
 
     parts = []
     if f.since is not None or f.until is not None:
-        asked = "the question asks about" if q.since is None and q.until is None else "asked for"
+        asked = f"the question says “{q.period.phrase}”" if q.period is not None else "asked for"
         parts.append(f"dated {day(f.since)} to {day(f.until)} ({asked})")
     if f.sources:
         parts.append(f"from {', '.join(f.sources)}")

@@ -20,15 +20,20 @@ def _hidden_run(assistant: Any, g: GoldQuestion, today: date | None, until: str 
                 k: int | None) -> dict[str, Any]:
     """Ask ``g`` with its gold articles excluded from retrieval: it should now be refused.
 
-    A question whose gold answer string still occurs in a passage the answerer gets (another
-    article carried the same fact) is dropped from the hidden half, since answering it is
-    right."""
+    A question whose gold answer still occurs in a passage the answerer gets (another article
+    carried the same fact) is dropped from the hidden half, since answering it is right:
+    ``dropped`` is the exact string test (``contains``), ``dropped_variant`` the looser one
+    that also accepts inflections and any word order (``holds_variant``); the report scores
+    the hidden half both ways."""
     exclude = tuple(g.gold_doc_ids)
     kk = k or assistant.settings.k
     passages = assistant.retrieve(g.question, k=kk, today=today, until=until, exclude=exclude)
     ans = assistant.ask(g.question, today=today, until=until, k=k, exclude=exclude)
     leaked = bool(g.answers) and any(metrics.contains(p.text, g.answers) for p in passages)
-    return {"dropped": leaked, "answered": ans.answered, "answer": ans.text,
+    variant = leaked or (bool(g.answers) and
+                         any(metrics.holds_variant(f"{getattr(p, 'title', '')} {p.text}", g.answers)
+                             for p in passages))
+    return {"dropped": leaked, "dropped_variant": variant, "answered": ans.answered, "answer": ans.text,
             "short": ans.short, "support": ans.support, "signals": dict(ans.signals),
             "reason": ans.reason}
 
@@ -48,6 +53,7 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
     contains, em, f1, mc, cprec, refusal, lat = [], [], [], [], [], [], []
     answered: list[float] = []
     hidden_refused: list[float] = []
+    hidden_refused_v: list[float] = []
     dropped = 0
     confusion = {"answerable": {"answered_right": 0, "answered_wrong": 0, "refused": 0},
                  "hidden": {"answered": 0, "refused": 0}}
@@ -101,6 +107,8 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
             else:
                 hidden_refused.append(float(not hid["answered"]))
                 confusion["hidden"]["refused" if not hid["answered"] else "answered"] += 1
+            if not hid["dropped_variant"]:
+                hidden_refused_v.append(float(not hid["answered"]))
         if g.choices:
             idx = assistant.choose(g.question, list(g.choices), today=today, until=until)
             mc.append(float(idx in g.answer_idx))
@@ -127,7 +135,9 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
     if hide_gold:
         report["hidden"] = {"asked": len(hidden_refused) + dropped, "dropped": dropped,
                             "scored": len(hidden_refused),
-                            "refusal_accuracy": r(hidden_refused)}
+                            "refusal_accuracy": r(hidden_refused),
+                            "scored_variant": len(hidden_refused_v),
+                            "refusal_accuracy_variant": r(hidden_refused_v)}
         report["confusion"] = confusion
     return report
 

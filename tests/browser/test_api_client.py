@@ -112,7 +112,7 @@ def test_chat_with_watch_answers_from_files_added_while_it_runs(tmp_path_factory
     inbox = tmp_path_factory.mktemp("inbox")
     for srv in seeded_chat(tmp_path_factory, "watch", "--watch", str(inbox), "--every", "2s"):
         client = Client(srv.url, verbose=False)
-        q = "Which prize did the corner bakery win this week?"
+        q = "Which prize did the corner bakery win?"
         assert "bread prize" not in client.predict(q, api_name="/ask")["text"]
         (inbox / "bakery.md").write_text(
             "---\ntitle: Corner bakery wins\ndate: 2025-07-03\n---\nThe corner bakery won the "

@@ -54,6 +54,24 @@ def test_a_year_no_article_covers_is_refused_and_said(sports):
     assert "Lakeside Open" in no.reason  # it says what the articles do cover
 
 
+def test_this_week_is_a_constraint_an_older_article_does_not_meet(sports, tmp_path, real_store):
+    """"This week" counts back from the question's day: the 2018 final does not answer it,
+    the refusal names the period, and the same question a few days after the final is
+    answered."""
+    from datetime import date
+
+    q = "Who won the women's final at the Lakeside Open this week?"
+    no = sports.ask(q, today=date(2019, 7, 16))
+    assert not no.answered
+    assert not no.citations
+    assert "“this week”" in no.reason
+    assert "2019-07-09 to 2019-07-16" in no.reason
+    ok = sports.ask(q, today=date(2018, 7, 17))
+    assert ok.answered
+    assert ok.short == "Hana Lee"
+    assert ok.citations[0].date.startswith("2018-07-14")
+
+
 def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path):
     ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
     a = Assistant(index_dir=tmp_path / "index", store=real_store)
@@ -101,7 +119,8 @@ def test_eval_hide_gold_reports_both_halves(tmp_path, capsys):
     assert rep["answer"]["answered"] == 1.0
     assert rep["answer"]["contains"] == 1.0
     # q2's answer is also in d2: dropped; q1 without g1 has no "412" anywhere: refused
-    assert rep["hidden"] == {"asked": 2, "dropped": 1, "scored": 1, "refusal_accuracy": 1.0}
+    assert rep["hidden"] == {"asked": 2, "dropped": 1, "scored": 1, "refusal_accuracy": 1.0,
+                             "scored_variant": 1, "refusal_accuracy_variant": 1.0}
     assert rep["confusion"]["hidden"] == {"answered": 0, "refused": 1}
     q1 = next(r for r in rep["per_question"] if r["id"] == "q1")
     assert q1["hidden"]["answered"] is False

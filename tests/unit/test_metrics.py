@@ -122,12 +122,24 @@ def test_evaluate_nulls_what_does_not_apply():
     assert rep["citation"]["precision"] is None
 
 
+@pytest.mark.parametrize(("text", "gold", "held"), [
+    ("European regulators will require USB-C", "Europe", True),
+    ("a risk of fire in the wiring", "Fire risks", True),
+    ("Five lions escaped", "Lions", True),
+    ("San Francisco police said", "San Francisco, California", False),
+    ("the Colorado River", "Colorado Avalanche", False),
+])
+def test_holds_variant_accepts_inflection_and_order_only(text, gold, held):
+    assert metrics.holds_variant(text, [gold]) is held
+
+
 def test_hide_gold_half_and_confusion_hand_computed():
     from assistant.evaluation.gold import GoldQuestion
     from assistant.evaluation.runner import evaluate, format_table
 
     qs = [GoldQuestion(f"q{i}", f"Q{i}?", (f"A{i}",), None, True, (), (), (f"d{i}",))
           for i in range(1, 5)]
+    qs.append(GoldQuestion("q5", "Q5?", ("Europe",), None, True, (), (), ("d5",)))
     script = {
         # answered right; hidden: refused (right)
         "Q1?": {"ranked": [("d1", "A1")], "text": "A1 [1]", "answered": True, "cited": ["A1"],
@@ -145,16 +157,24 @@ def test_hide_gold_half_and_confusion_hand_computed():
         "Q4?": {"ranked": [("d4", "A4")], "text": "A4 [1]", "answered": True, "cited": ["A4"],
                 "hidden": {"ranked": [("z", "none")], "text": "no", "answered": False,
                            "cited": []}},
+        # answered right; hidden: another article says it in other words ("European") ->
+        # scored by the exact-string half, dropped by the variant half
+        "Q5?": {"ranked": [("d5", "Europe")], "text": "Europe [1]", "answered": True,
+                "cited": ["Europe"],
+                "hidden": {"ranked": [("w", "European regulators")], "text": "E [1]",
+                           "answered": True, "cited": ["European regulators"]}},
     }
     rep = evaluate(_FakeAssistant(script), qs, use_question_date=False, hide_gold=True)
-    assert rep["answer"]["answered"] == 0.75
-    assert rep["answer"]["contains"] == 0.5
-    assert rep["hidden"] == {"asked": 4, "dropped": 1, "scored": 3,
-                             "refusal_accuracy": pytest.approx(2 / 3, abs=1e-4)}
-    assert rep["confusion"] == {"answerable": {"answered_right": 2, "answered_wrong": 1,
+    assert rep["answer"]["answered"] == 0.8
+    assert rep["answer"]["contains"] == 0.6
+    assert rep["hidden"] == {"asked": 5, "dropped": 1, "scored": 4, "refusal_accuracy": 0.5,
+                             "scored_variant": 3,
+                             "refusal_accuracy_variant": pytest.approx(2 / 3, abs=1e-4)}
+    assert rep["confusion"] == {"answerable": {"answered_right": 3, "answered_wrong": 1,
                                                "refused": 1},
-                                "hidden": {"answered": 1, "refused": 2}}
+                                "hidden": {"answered": 2, "refused": 2}}
     table = format_table(rep)
-    assert "refusal_accuracy=0.667" in table
+    assert "refusal_accuracy=0.500" in table
+    assert "refusal_accuracy_variant=0.667" in table
     assert "dropped=1" in table
     assert evaluate(_FakeAssistant(script), qs, use_question_date=False).get("hidden") is None

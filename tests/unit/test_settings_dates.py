@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.dates import parse_range
+from assistant.dates import parse_period, parse_range
 from assistant.settings import Settings
 from index.errors import ConfigError
 
@@ -70,6 +70,44 @@ TODAY = date(2025, 7, 10)
 ])
 def test_date_phrases(q, rng):
     assert parse_range(q, TODAY) == rng
+
+
+@pytest.mark.parametrize(("q", "since", "phrase"), [
+    ("Which country was shaken by an earthquake this week?", date(2025, 7, 3), "this week"),
+    ("Dozens were missing early Thursday after floods in which state?", date(2025, 7, 3),
+     "early thursday"),
+    ("What did the council decide over the weekend?", date(2025, 7, 3), "over the weekend"),
+    ("Which reptile was recently caught in Florida?", date(2025, 6, 9), "recently"),
+])
+def test_relative_periods_count_back_from_the_question_day(q, since, phrase):
+    p = parse_period(q, TODAY)
+    assert p is not None
+    assert (p.since, p.until, p.phrase, p.relative) == (since, TODAY, phrase, True)
+
+
+@pytest.mark.parametrize("q", [
+    "Which store had the longest lines on Black Friday?",
+    "Which costume is most popular, according to USA Today?",
+    "Who won the 2022 Stanley Cup?",
+])
+def test_names_that_look_like_dates_are_not_periods(q):
+    assert parse_period(q, TODAY) is None
+
+
+def test_the_question_period_narrows_an_until_option():
+    """The evaluation asks "as of" the question's day (``until``); "this week" still means the
+    seven days before it, and both options given override the question's words."""
+    from assistant.steps import PlanFilters, Query, epoch_of
+
+    q = Query(question="Which team won this week?", until="2025-07-10")
+    got = PlanFilters().run(q.with_(standalone=q.question))
+    assert got.period is not None
+    assert (got.filters.since, got.filters.until) == (epoch_of(date(2025, 7, 3)),
+                                                    epoch_of(TODAY))
+    both = Query(question="Which team won this week?", since="2025-01-01", until="2025-07-10")
+    got = PlanFilters().run(both.with_(standalone=both.question))
+    assert got.period is None
+    assert got.filters.since == epoch_of(date(2025, 1, 1))
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("10m", 600), ("1h", 3600),
