@@ -8,7 +8,8 @@ every sentence of the retrieved passages and are ranked by
   cosine for the best sentences), times how close the phrase sits to those words,
 * agreement: how many retrieved passages (and headlines) repeat the phrase,
 * head: cosine between the phrase and the question's head noun ("continent", "national park"),
-* statement: cosine between the question restated with the phrase and the evidence sentences.
+* statement: cosine between the question restated with the phrase in its question word's
+  place ("lions slipped loose from ...") and the evidence sentences.
 A phrase that only repeats the question, or names the outlet, is never an answer. The winner is
 verbatim passage text; the answerer cites the sentence that holds it.
 """
@@ -297,7 +298,7 @@ def short_answer(question: str, passages: Sequence[Passage],
         # phrases as its answer (compared with the evidence sentences)
         head = head_phrase(question) if kind == "entity" else None
         shown = ranked[:STATEMENTS]
-        probe = [f"{question} {c.text}" for _, c, _ in shown]
+        probe = [restate(question, c.text) for _, c, _ in shown]
         if head:
             probe += [head] + [c.text for _, c, _ in ranked]
         vecs = np.asarray(embed(probe))
@@ -318,6 +319,28 @@ def short_answer(question: str, passages: Sequence[Passage],
     # answer/refuse decision, but no short answer beats a wrong one
     return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
                   (st.start, st.end), score, fits)
+
+
+_WH_SLOT = re.compile(r"\b(?:which|what)\b(?:\s+of the following)?|\bhow (?:many|much)\b|"
+                      r"^(?:who|whom)\b|\bwho\b", re.I)
+
+
+def restate(question: str, phrase: str) -> str:
+    """The question with ``phrase`` in the place of its question word and head noun ("Which
+    animals slipped loose ...?" -> "lions slipped loose ..."), or, without a question word, the
+    question followed by the phrase. Its embedding is compared with the evidence sentences:
+    the right phrase makes the statement the evidence makes (dev F1 0.509 -> 0.521 against
+    appending the phrase to the question)."""
+    m = _WH_SLOT.search(question)
+    if m is None:
+        return f"{question} {phrase}"
+    end = m.end()
+    head = head_phrase(question[m.start():]) if m.group().lower() in ("which", "what") else None
+    if head and head not in ("person", "place"):
+        at = question.lower().find(head.split()[-1].lower(), end)
+        if at >= 0:
+            end = at + len(head.split()[-1])
+    return f"{question[:m.start()]}{phrase}{question[end:]}".rstrip("?")
 
 
 _GROUP = re.compile(r" (negotiators|officials|troops|forces|soldiers|lawmakers|leaders|"

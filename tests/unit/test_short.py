@@ -2,7 +2,13 @@
 
 import pytest
 
-from assistant.answerers.short import candidates, head_phrase, question_kind, short_answer
+from assistant.answerers.short import (
+    candidates,
+    head_phrase,
+    question_kind,
+    restate,
+    short_answer,
+)
 from assistant.types import Passage
 
 
@@ -13,6 +19,19 @@ def test_question_kinds():
     assert question_kind("When will NASA next attempt a launch?") == "time"
     assert question_kind("Which continent will require a common charger?") == "entity"
     assert question_kind("Did Ukraine support the proposal?") == "yesno"
+
+
+@pytest.mark.parametrize(("q", "phrase", "statement"), [
+    ("Which animals slipped loose from their enclosure this week?", "lions",
+     "lions slipped loose from their enclosure this week"),
+    ("Supermarkets in France are struggling to stock which condiment, sparking outrage?",
+     "mustard", "Supermarkets in France are struggling to stock mustard, sparking outrage"),
+    ("How many Russians could be conscripted?", "300,000", "300,000 Russians could be conscripted"),
+    ("Who asked US diplomats to leave?", "Peskov", "Peskov asked US diplomats to leave"),
+    ("Why were some SUVs recalled?", "fire risks", "Why were some SUVs recalled? fire risks"),
+])
+def test_restate_puts_the_phrase_in_the_question_words_place(q, phrase, statement):
+    assert restate(q, phrase) == statement
 
 
 def test_head_phrase():
