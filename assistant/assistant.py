@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from index.keyword import KeywordIndex
     from index.pipeline import IngestReport
     from index.store import NewsStore
+    from index.stories import StoryIndex
 
 MAX_QUESTION_CHARS = 2000
 
@@ -77,6 +78,7 @@ class Assistant:
                                      embed_query=self.store.embeddings.embed_query)
         self._lock = threading.Lock()
         self._keyword: KeywordIndex | None = None
+        self._stories: StoryIndex | None = None
         self._idf: Callable[[str], float] = idf_lookup({}, 1.0)
         # LLM answerers by name; given ones (a LangChain fake in tests, a model you built
         # yourself) are used instead of the ones settings describe
@@ -115,6 +117,10 @@ class Assistant:
         with self._lock:
             self._keyword = kw
             self._idf = kw.idf
+            if self._stories is None and self.settings.one_per_story:
+                from index.stories import StoryIndex
+
+                self._stories = StoryIndex(self.settings.keyword_dir)
 
     def ingest(self, sources: Sequence[str | Path] | Sequence[Article | LoadError], *,
                progress: bool | None = False,
@@ -143,6 +149,7 @@ class Assistant:
             k=k or st.k, fetch_k=max(st.fetch_k, k or 0), filters=filters or Filters(),
             keyword_share=st.keyword_share, recency_weight=st.recency_weight,
             recency_days=st.recency_days, today=epoch_of(today or date.today()),
+            stories=self._stories,
         )
 
     def answerers(self) -> list[str]:

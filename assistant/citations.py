@@ -23,7 +23,7 @@ def citation_from(n: int, p: Passage, start: int, end: int, score: float) -> Cit
     return Citation(
         n=n, article_id=p.article_id, title=p.title, date=p.date, source=p.source, url=p.url,
         passage=p.text[start:end], start=p.start + start, end=p.start + end, score=round(score, 4),
-        context=p.text, context_start=p.start,
+        context=p.text, context_start=p.start, also_in=p.also,
     )
 
 

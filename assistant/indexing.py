@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from index.articles import Article
     from index.pipeline import IngestReport
-    from index.protocols import ArticleRecord, IndexStore
+    from index.protocols import ArticleRecord, IndexStore, StoryMember
     from index.store import NewsStore
 
 
@@ -61,6 +61,17 @@ def stats(store: IndexStore) -> dict[str, object]:
     return index_stats(store)
 
 
+def stories(settings: Settings, n: int = 10) -> list[list[StoryMember]]:
+    """The ``n`` largest stories (near-duplicate copies of one article), largest first."""
+    from index.stories import StoryIndex
+
+    idx = StoryIndex(settings.keyword_dir)
+    try:
+        return idx.largest(n)
+    finally:
+        idx.close()
+
+
 def articles(store: IndexStore) -> list[ArticleRecord]:
     """Every stored article's record (``newsdesk index list``)."""
     return list(store.iter_article_records())
@@ -71,17 +82,23 @@ def remove(store: IndexStore, settings: Settings, article_ids: Sequence[str]
     """Remove articles and their chunks; per id, the chunks removed or the error. The keyword
     side is brought up to date after."""
     from index.keyword import KeywordIndex
+    from index.stories import StoryIndex
 
     keyword = KeywordIndex(settings.keyword_dir)
+    stories = StoryIndex(settings.keyword_dir)
     out: list[tuple[str, int | NewsdeskError]] = []
-    for aid in article_ids:
-        ids = store.chunk_ids_of(aid)
-        try:
-            out.append((aid, store.remove_article(aid)))
-        except NewsdeskError as exc:
-            out.append((aid, exc))
-            continue
-        keyword.apply(remove=ids)
+    try:
+        for aid in article_ids:
+            ids = store.chunk_ids_of(aid)
+            try:
+                out.append((aid, store.remove_article(aid)))
+            except NewsdeskError as exc:
+                out.append((aid, exc))
+                continue
+            keyword.apply(remove=ids)
+            stories.remove([aid])
+    finally:
+        stories.close()
     return out
 
 

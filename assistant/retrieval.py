@@ -14,6 +14,7 @@ answerers use; it returns ``Passage`` objects and can reuse a precomputed query 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -26,7 +27,7 @@ from pydantic import ConfigDict
 from assistant.text import name_terms
 from assistant.types import Filters, Passage
 from index.articles import Meta
-from index.protocols import ChunkStore, KeywordSearch
+from index.protocols import ChunkStore, KeywordSearch, StoryLookup
 from index.text import terms
 
 OVERFETCH = 2  # plain-search width, in fetch_k, tried before a filtered search
@@ -54,6 +55,7 @@ class HybridRetriever(BaseRetriever):
     recency_days: float = 7.0
     today: int | None = None         # epoch seconds the recency prior counts back from
     per_article: int = 2             # at most this many passages of one article (0: no cap)
+    stories: StoryLookup | None = None  # near-duplicate copies: one story told once
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
@@ -110,6 +112,20 @@ class HybridRetriever(BaseRetriever):
             out.append(Passage.from_meta(cid, text, meta, score=fused[cid],
                                          dense=dense_score.get(cid), keyword=kw_score.get(cid),
                                          rank=rank))
+        return self._also(out)
+
+    def _also(self, passages: list[Passage]) -> list[Passage]:
+        """Each passage with the other articles of its story ("also in: ...")."""
+        if self.stories is None or not passages:
+            return passages
+        story = self.stories.stories_of([p.article_id for p in passages])
+        members = self.stories.members(sorted({story[p.article_id] for p in passages
+                                               if p.article_id in story}))
+        out = []
+        for p in passages:
+            others = tuple(m for m in members.get(story.get(p.article_id, ""), [])
+                           if m.article_id != p.article_id)
+            out.append(dataclasses.replace(p, also=others) if others else p)
         return out
 
     def _dense(self, vector: list[float], filters: Filters) -> list[tuple[Document, float]]:
@@ -154,19 +170,31 @@ class HybridRetriever(BaseRetriever):
     def _diversify(self, ranked: list[str], known: dict[str, tuple[str, Meta]], k: int
                    ) -> list[str]:
         """Top ``k`` with at most ``per_article`` passages of one article, so one long story
-        can't crowd out the others (the rest fill in if there are too few articles)."""
-        if not self.per_article:
+        can't crowd out the others (the rest fill in if there are too few articles), and
+        passages of one *story* from one article only: a near-duplicate copy of an article
+        already taken is left out (it is listed as "also in" instead), never filled in."""
+        if not self.per_article and self.stories is None:
             return ranked[:k]
         head = ranked[: 4 * k + 20]
         missing = [c for c in head if c not in known]
         if missing:
             known.update(self.store.get_chunks(missing))
+
+        def article(cid: str) -> str:
+            return str(known[cid][1].get("article_id", "")) if cid in known else cid
+
+        story = self.stories.stories_of([article(c) for c in head]) if self.stories else {}
+        told: dict[str, str] = {}  # story id -> the article that tells it
         taken: list[str] = []
         spill: list[str] = []
         count: dict[str, int] = {}
+        cap = self.per_article or k
         for cid in head:
-            aid = str(known[cid][1].get("article_id", "")) if cid in known else cid
-            if count.get(aid, 0) < self.per_article:
+            aid = article(cid)
+            sid = story.get(aid, aid)
+            if told.setdefault(sid, aid) != aid:
+                continue  # a copy of a story already taken
+            if count.get(aid, 0) < cap:
                 taken.append(cid)
                 count[aid] = count.get(aid, 0) + 1
                 if len(taken) == k:

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     keyword_share: float = 0.6      # BM25's share of the fused score
     recency_weight: float = 1.0     # boost for articles near "today" (0 turns it off)
     recency_days: float = 7.0
+    one_per_story: bool = True      # near-duplicate copies: one passage, the rest "also in"
     answerer: str = "extractive"
     min_support: float = 0.0        # extractive: an extra hard floor under the answerability model
     llm_base_url: str | None = None

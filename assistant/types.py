@@ -15,6 +15,7 @@ from langchain_core.documents import Document
 
 from index.articles import Meta
 from index.filters import Filters
+from index.protocols import StoryMember
 
 __all__ = ["REFUSAL", "Answer", "Citation", "Filters", "Passage", "Turn"]
 
@@ -41,6 +42,7 @@ class Passage:
     dense: float | None     # cosine similarity, when the dense side found it
     keyword: float | None   # BM25 score, when the keyword side found it
     rank: int
+    also: tuple[StoryMember, ...] = ()  # the story's other articles (near-duplicate copies)
 
     @classmethod
     def from_meta(cls, cid: str, text: str, meta: Meta, *, score: float,
@@ -54,7 +56,9 @@ class Passage:
         )
 
     def to_document(self) -> Document:
-        meta = {k: v for k, v in self.__dict__.items() if k != "text"}
+        meta = {k: v for k, v in self.__dict__.items() if k not in ("text", "also")}
+        if self.also:
+            meta["also"] = [asdict(m) for m in self.also]
         return Document(page_content=self.text, metadata=meta, id=self.chunk_id)
 
 
@@ -74,6 +78,7 @@ class Citation:
     score: float
     context: str = ""
     context_start: int = 0
+    also_in: tuple[StoryMember, ...] = ()  # other outlets and dates that carried the story
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,6 +29,7 @@ from index.store import mean_vector
 BATCH_ARTICLES = 64
 if TYPE_CHECKING:
     from index.keyword import KeywordIndex
+    from index.stories import StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +132,13 @@ def ingest(
 
     counts = {"added": 0, "updated": 0, "unchanged": 0, "written": 0}
     keyword = None
+    stories = None
     if keyword_dir is not None:
         from index.keyword import KeywordIndex
+        from index.stories import StoryIndex
 
         keyword = KeywordIndex(keyword_dir)
+        stories = StoryIndex(keyword_dir)
     bar = _progress(len(articles), progress)
     interrupted = False
     # Writing batch i to Chroma overlaps with embedding batch i+1 (one writer thread keeps
@@ -144,10 +148,15 @@ def ingest(
     try:
         for i in range(0, len(articles), BATCH_ARTICLES):
             part = articles[i:i + BATCH_ARTICLES]
-            plan = _prepare(part, store, counts, failed, warnings, on_article, renames)
+            same: list[Article] = []
+            plan = _prepare(part, store, counts, failed, warnings, on_article, renames, same)
+            if stories is not None and same:
+                # articles stored before story signatures existed get theirs on a re-run
+                known = stories.stories_of([a.id for a in same])
+                stories.assign([a for a in same if a.id not in known])
             if pending is not None:
                 pending.result()
-            pending = writer.submit(_write, plan, store, keyword, counts, on_article) \
+            pending = writer.submit(_write, plan, store, keyword, stories, counts, on_article) \
                 if plan else None
             if bar is not None:
                 bar.update(len(part))
@@ -169,6 +178,8 @@ def ingest(
         ) from exc
     finally:
         writer.shutdown(wait=True)
+        if stories is not None:
+            stories.close()
         if bar is not None:
             bar.close()
     if keyword_dir is not None and not interrupted:
@@ -232,14 +243,16 @@ def _claim_ids(batch: list[Article], store: IndexStore, warnings: list[tuple[str
 def _prepare(batch: list[Article], store: IndexStore, counts: dict[str, int],
              failed: list[tuple[str, str]], warnings: list[tuple[str, str]],
              on_article: Callable[[Article, str], None] | None,
-             renames: dict[str, tuple[str, str]]) -> _Plan | None:
-    """Diff ``batch`` against the store, chunk it and embed only the passages not stored."""
+             renames: dict[str, tuple[str, str]], same: list[Article]) -> _Plan | None:
+    """Diff ``batch`` against the store, chunk it and embed only the passages not stored;
+    the unchanged articles are added to ``same``."""
     batch, records = _claim_ids(batch, store, warnings, renames)
     todo = []
     for art in batch:
         rec = records.get(art.id)
         if rec is not None and rec.fingerprint == art.fingerprint:
             counts["unchanged"] += 1
+            same.append(art)
             if on_article:
                 on_article(art, "unchanged")
             continue
@@ -311,11 +324,13 @@ def _embed(new: list[Chunk], store: IndexStore, plans: list[tuple[Article, str, 
     return vec_of
 
 
-def _write(plan: _Plan, store: IndexStore, keyword: KeywordIndex | None, counts: dict[str, int],
+def _write(plan: _Plan, store: IndexStore, keyword: KeywordIndex | None,
+           stories: StoryIndex | None, counts: dict[str, int],
            on_article: Callable[[Article, str], None] | None) -> None:
     """Write a prepared batch: new chunks, then stale deletions, then the keyword side (the
-    batch's chunks in, its stale ones out: O(batch)), then the commit records. A crash before
-    the commit record re-does the article on the next run, keyword side included."""
+    batch's chunks in, its stale ones out: O(batch)) and the story signatures, then the commit
+    records. A crash before the commit record re-does the article on the next run, keyword
+    side and story included."""
     new, vec_of = plan.new, plan.vec_of
     store.write_chunks(
         [c.id for c in new], [vec_of[c.id] for c in new], [c.text for c in new],
@@ -325,6 +340,8 @@ def _write(plan: _Plan, store: IndexStore, keyword: KeywordIndex | None, counts:
     if keyword is not None:
         keyword.apply([(c.id, c.text, c.metadata) for _, _, cs in plan.items for c in cs],
                       plan.stale)
+    if stories is not None:
+        stories.assign([art for art, _, _ in plan.items])
     commits = []
     for art, _status, chunks in plan.items:
         meta = {k: v for k, v in chunks[0].metadata.items()

@@ -122,6 +122,30 @@ class IndexStore(ChunkStore, Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoryMember:
+    """One article of a story (near-duplicate copies share one): what "also in" shows."""
+
+    article_id: str
+    story_id: str
+    date: str
+    source: str
+    title: str
+
+
+@runtime_checkable
+class StoryLookup(Protocol):
+    """Which story each article belongs to (``index.stories.StoryIndex``)."""
+
+    def stories_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """``article id -> story id`` for the articles it knows."""
+        ...
+
+    def members(self, story_ids: Sequence[str]) -> dict[str, list[StoryMember]]:
+        """The articles of each story, oldest first."""
+        ...
+
+
 @runtime_checkable
 class KeywordSearch(Protocol):
     """BM25 over the stored chunks, with the same filters as the dense side."""

@@ -49,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = isub.add_parser("list", help="list stored articles")
     _common(s)
     s.add_argument("--json", action="store_true")
+    s = isub.add_parser("stories", help="the largest stories told by several articles "
+                                        "(near-duplicate copies)")
+    _common(s)
+    s.add_argument("--top", type=int, default=10, help="how many stories (default 10)")
+    s.add_argument("--json", action="store_true")
     s = isub.add_parser("remove", help="remove an article and its chunks")
     s.add_argument("article_id", nargs="+", metavar="ID")
     _common(s)
@@ -166,6 +171,19 @@ def cmd_index(args: argparse.Namespace) -> int:
             for r in sorted(rows, key=lambda r: (r["date"], r["id"])):
                 print(f"{r['id']}\t{r['date'] or '-'}\t{r['source'] or '-'}\t{r['title'][:70]}")
         return 0
+    if args.index_command == "stories":
+        groups = indexing.stories(settings, args.top)
+        if args.json:
+            print(json.dumps([[m.__dict__ for m in g] for g in groups], indent=2))
+        elif not groups:
+            print("no story is told by more than one article (re-run `newsdesk ingest` on an "
+                  "index made before story signatures to sign its articles)")
+        for g in groups if not args.json else []:
+            print(f"{len(g)} articles: {g[0].title[:70]}")
+            for m in g:
+                print(f"  {m.date or '-'}  {m.source or '-':<20.20}  {m.article_id}  "
+                      f"{m.title[:60]}")
+        return 0
     status = 0
     for aid, got in indexing.remove(store, settings, args.article_id):
         if isinstance(got, NewsdeskError):
@@ -178,6 +196,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.assistant import Assistant
+    from ui.render import also_in
 
     settings = _settings(args, answerer=args.answerer,
                          **({"k": args.k} if args.k is not None else {}))
@@ -197,6 +216,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
             if c.url:
                 print(f"    {c.url}")
             print(f"    “{c.passage}”")
+            if c.also_in:
+                print(f"    also in: {also_in(c)}")
     for note in ans.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

@@ -55,6 +55,8 @@ def card_html(c: Citation) -> str:
     link = (f' · <a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">link</a>'
             if url else "")
     meta = " · ".join(html.escape(x) for x in (c.date or "undated", c.source or "unknown source"))
+    also = (f'<div class="nd-also">also in: {html.escape(also_in(c))}</div>'
+            if c.also_in else "")
     return (
         f'<div class="nd-card" id="nd-src-{c.n}" data-n="{c.n}">'
         f'<div class="nd-card-head"><span class="nd-n">[{c.n}]</span> '
@@ -62,8 +64,13 @@ def card_html(c: Citation) -> str:
         f'<div class="nd-meta">{meta}{link} · <code>{html.escape(c.article_id)}</code> '
         f'chars {c.start}–{c.end}</div>'
         f'<p class="nd-passage">{html.escape(before)}<mark>{html.escape(hit)}</mark>'
-        f'{html.escape(after)}</p></div>'
+        f'{html.escape(after)}</p>{also}</div>'
     )
+
+
+def also_in(c: Citation) -> str:
+    """The other outlets and dates that carried the cited story: "AP, 2025-07-02; ..."."""
+    return "; ".join(f"{m.source or 'unknown source'}, {m.date or 'undated'}" for m in c.also_in)
 
 
 def sources_html(answer: Answer | None, note: str = "", *, pending: bool = False) -> str:
