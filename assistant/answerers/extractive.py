@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from assistant import answerability as ab
-from assistant.answerers.short import Phrase, question_kind, short_answer
+from assistant.answerers.short import Phrase, candidates, question_kind, short_answer
 from assistant.citations import citation_from
 from assistant.text import (
     DURATION,
@@ -78,6 +78,7 @@ QUOTE_MIN_LEX = 0.3  # a quote of the speaker must share this much with the ques
 _SPEECH_TERMS = set(terms("say said reply replied respond responded answer answered tell told "
                           "promise promised write wrote warn warned claim claimed add added"))
 PAIR_PENALTY = 0.05
+FRESH_SHARE = 0.85  # sentences this close to the best one count as answering it too
 COMMON_SHARE = 0.10  # names in more passages than this need not appear in an answering one
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
@@ -221,6 +222,9 @@ class ExtractiveAnswerer:
             reason = decision.reason or ab.refusal_reason((), (), ())
             return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score,
                              signals=sig, probability=decision.probability, reason=reason)
+        fresh = self._freshest(focus or question, scored, hit)
+        if fresh is not None:
+            return self._as_of(fresh, scored[0].score, sig, decision.probability)
         chosen = [lead]
         for s in scored:
             if len(chosen) >= self.max_sentences:
@@ -239,6 +243,54 @@ class ExtractiveAnswerer:
         return Extracted(" ".join(parts), cites, True, scored[0].score,
                          hit.text if hit is not None else "", short_n, sig,
                          decision.probability)
+
+    def _freshest(self, question: str, scored: list[Scored], hit: Phrase | None
+                  ) -> list[tuple[Scored, str]] | None:
+        """For a how-many/how-much question whose best-supported sentences, in articles of
+        different dates, give different figures for it (a toll that rises): those spans with
+        their figures, newest first (one per figure). None when they agree or are undated.
+
+        A figure counts only where the short answer's would: of the same shape ("$", "%", a
+        plain count), next to a word of the question ("killed 41 people"), in a sentence
+        supported nearly as well as the best one."""
+        if question_kind(question) != "number" or hit is None or not scored:
+            return None
+        qterms = set(terms(question))
+        shape = _shape(hit.text)
+        top = scored[0].score
+        seen: dict[str, tuple[Scored, str]] = {}
+        for s in scored:
+            if s.score < FRESH_SHARE * top:
+                break
+            if not s.passage.date:
+                continue
+            text = s.passage.text[s.start:s.end]
+            nums = [c for c in candidates(text, 0) if c.kind == "number"
+                    and _shape(c.text) == shape and not set(terms(c.text)) & qterms
+                    and _near_question(text, c.start, c.end, qterms)]
+            if len(nums) != 1:
+                continue  # none, or several figures: which one answers is not clear
+            key = " ".join(terms(nums[0].text))
+            if key not in seen or s.passage.date > seen[key][0].passage.date:
+                seen[key] = (s, nums[0].text)
+        dated = sorted(seen.values(), key=lambda t: t[0].passage.date, reverse=True)
+        if len(dated) < 2 or dated[0][0].passage.date[:10] == dated[1][0].passage.date[:10] \
+                or " ".join(terms(hit.text)) not in seen:
+            return None
+        return dated[:self.max_sentences]
+
+    def _as_of(self, fresh: list[tuple[Scored, str]], support: float, sig: dict[str, float],
+               probability: float) -> Extracted:
+        """Lead with the newest figure "as of" its date; the earlier ones follow, each cited."""
+        parts, cites = [], []
+        for i, (s, _figure) in enumerate(fresh, 1):
+            when = s.passage.date[:10]
+            said = s.passage.text[s.start:s.end].strip()
+            parts.append(f"As of {when}: {said} [{i}]" if i == 1 else
+                         f"Earlier, on {when}: {said} [{i}]")
+            cites.append(citation_from(i, s.passage, s.start, s.end, s.score))
+        return Extracted(" ".join(parts), cites, True, support, fresh[0][1], 1, sig,
+                         probability)
 
     def _quote_answer(self, question: str, focus: str | None, who: str,
                       passages: list[Passage]) -> Extracted | None:
@@ -307,6 +359,24 @@ class ExtractiveAnswerer:
             missing_names=surface_names(q, names - pterms),
             held=surface_names(q, (name_terms(q) | names) & pterms))
         return decision, sig
+
+
+def _shape(figure: str) -> str:
+    """What kind of figure: money, a percentage, or a count (with its scale word)."""
+    f = figure.lower()
+    unit = next((w for w in ("million", "billion", "trillion", "thousand") if w in f), "")
+    if re.search(r"[$€£]", f):
+        return "money " + unit
+    if "%" in f or "percent" in f:
+        return "percent"
+    return "count " + unit
+
+
+def _near_question(text: str, start: int, end: int, qterms: set[str], window: int = 4) -> bool:
+    """Whether a question word is within ``window`` words of ``text[start:end]``."""
+    before = terms(" ".join(text[:start].split()[-window:]))
+    after = terms(" ".join(text[end:].split()[:window]))
+    return bool(set(before + after) & qterms)
 
 
 class Extracted(NamedTuple):

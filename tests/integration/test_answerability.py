@@ -149,3 +149,43 @@ def test_quotes_by_speaker_newest_first_each_cited(real_store, seed_dir, tmp_pat
     assert code == 0
     assert out[0]["words"] == "No, I don’t need help with Iran. I need help with you."
     assert out[0]["citation"]["passage"].startswith("Trump responded")
+
+
+TOLL = [
+    ("toll-1", "2025-07-01", "Riverton floods kill 12",
+     "Flooding in Riverton has killed 12 people, the regional fire service said on Tuesday, "
+     "after the river burst its banks overnight. Rescue boats searched the lower town."),
+    ("toll-2", "2025-07-02", "Riverton death toll climbs",
+     "The number of people killed by the Riverton floods rose to 27 on Wednesday as rescue "
+     "teams reached villages cut off by the water, officials said."),
+    ("toll-3", "2025-07-03", "Riverton mourns as waters recede",
+     "Officials said on Thursday that the Riverton floods have now killed 41 people, making it "
+     "the deadliest flooding in the region for a century. Schools stay closed."),
+]
+
+
+def test_an_evolving_figure_is_given_as_of_its_date_with_the_earlier_one(real_store, tmp_path):
+    """Three days of one story, a toll that rises: the answer leads with the newest figure "as
+    of" its date and cites the earlier one too."""
+    from datetime import date
+
+    from index.articles import Article
+
+    arts = [Article(id=i, title=t, body=b, date=d, source="Valley News") for i, d, t, b in TOLL]
+    ingest(arts, real_store, keyword_dir=tmp_path / "index" / "keyword")
+    a = Assistant(index_dir=tmp_path / "index", store=real_store)
+    ans = a.ask("How many people have been killed by the Riverton floods?",
+                today=date(2025, 7, 4))
+    assert ans.answered
+    assert ans.short == "41"
+    assert ans.text.startswith("As of 2025-07-03: ")
+    assert "Earlier, on 2025-07-02" in ans.text
+    assert [c.article_id for c in ans.citations] == ["toll-3", "toll-2"]
+    assert "41" in ans.citations[0].passage
+    assert "27" in ans.citations[1].passage
+    # one article alone has nothing to compare: a plain answer
+    b = a.ask("How many people have been killed by the Riverton floods?",
+              until="2025-07-01", today=date(2025, 7, 1))
+    assert b.answered
+    assert not b.text.startswith("As of")
+    assert "12" in b.text
