@@ -78,11 +78,23 @@ def test_date_phrases(q, rng):
      "early thursday"),
     ("What did the council decide over the weekend?", date(2025, 7, 3), "over the weekend"),
     ("Which reptile was recently caught in Florida?", date(2025, 6, 9), "recently"),
+    ("How much have prices risen since March?", date(2025, 3, 1), "since march"),
 ])
 def test_relative_periods_count_back_from_the_question_day(q, since, phrase):
     p = parse_period(q, TODAY)
     assert p is not None
     assert (p.since, p.until, p.phrase, p.relative) == (since, TODAY, phrase, True)
+
+
+@pytest.mark.parametrize(("q", "since", "until"), [
+    ("What did the minister say two weeks ago?", date(2025, 6, 23), date(2025, 6, 29)),
+    ("Who resigned 3 days ago?", date(2025, 7, 7), date(2025, 7, 7)),
+    ("What was announced a month ago?", date(2025, 5, 26), date(2025, 6, 25)),
+])
+def test_ago_phrases_resolve_with_dateparser(q, since, until):
+    p = parse_period(q, TODAY)
+    assert p is not None
+    assert (p.since, p.until, p.relative) == (since, until, True)
 
 
 @pytest.mark.parametrize("q", [
