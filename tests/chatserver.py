@@ -23,6 +23,7 @@ def free_port() -> int:
 class ChatServer:
     def __init__(self, index: Path, *extra: str, log: Path) -> None:
         self.port = free_port()
+        self.index = index
         self.url = f"http://127.0.0.1:{self.port}/"
         env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
                    NEWSDESK_INDEX=str(index))

@@ -189,3 +189,26 @@ def test_hostile_upload_rows_and_no_request_leaves_the_machine(page, tmp_path,
     assert hosts <= {"127.0.0.1", "localhost"}, hosts
     port = str(urlparse(log.url).port)
     assert not [u for u in requests_seen if f":{port}/" in u]
+
+
+def test_running_chat_answers_from_a_separate_watch_once(page, server, tmp_path):
+    """A separate ``newsdesk watch --once`` process adds an article to the running chat's
+    index; the page answers a question about it, with no restart (keep this test last: it
+    adds to the module's index)."""
+    import subprocess
+    import sys
+
+    q = "Which ferry line resumed crossings to Alder Island?"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "ferry.md").write_text(
+        "---\ntitle: Ferries return to Alder Island\ndate: 2025-07-05\nsource: Test Wire\n---\n"
+        "The Gullwing ferry line resumed crossings to Alder Island on Saturday after the "
+        "storm repairs, the port authority said.\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "watch", str(inbox), "--once",
+                           "--index", str(server.index)], cwd=ROOT, timeout=600,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "1 new" in done.stdout + done.stderr
+    ask(page, q, "Gullwing")
+    assert "Ferries return to Alder Island" in page.inner_text("#nd-sources")
