@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from index.protocols import ArticleRecord, IndexStore
 
 log = logging.getLogger(__name__)
 
+VECTOR_CACHE = 50_000  # stored vectors kept in memory (float32: ~80 MB at 384 dimensions)
 CHUNKS = "newsdesk_chunks"
 ARTICLES = "newsdesk_articles"
 _SPACE = {"hnsw:space": "cosine"}
@@ -104,6 +106,10 @@ class NewsStore:
             ) from exc
         # langchain_chroma has no public accessor; the raw collection lets us write our own vectors
         self.chunks: Any = self.vectorstore._collection
+        # stored vectors by chunk id (an id names its content, so its vector never changes):
+        # a question limited to "this week" ranks that week's passages exactly, and the next
+        # question about the same week should not fetch them from Chroma again
+        self._vectors: OrderedDict[str, Any] = OrderedDict()
 
     # ---------------------------------------------------------------- reads
     def max_batch(self) -> int:
@@ -192,9 +198,23 @@ class NewsStore:
         """The stored embedding of each chunk in ``ids`` that exists."""
         if not ids:
             return {}
-        got = self.chunks.get(ids=list(ids), include=["embeddings"])
-        return {i: list(map(float, v)) for i, v in zip(got["ids"], got["embeddings"],
-                                                       strict=True)}
+        import numpy as np
+
+        cache = self._vectors
+        missing = [i for i in ids if i not in cache]
+        if missing:
+            got = self.chunks.get(ids=missing, include=["embeddings"])
+            for i, v in zip(got["ids"], got["embeddings"], strict=True):
+                cache[i] = np.asarray(v, dtype=np.float32)
+        out = {}
+        for i in ids:
+            v = cache.get(i)
+            if v is not None:
+                cache.move_to_end(i)
+                out[i] = v.tolist()
+        while len(cache) > VECTOR_CACHE:
+            cache.popitem(last=False)
+        return out
 
     def dense_search(self, vector: Sequence[float], k: int, filters: Filters | None = None
                      ) -> list[tuple[Document, float]]:
@@ -206,6 +226,8 @@ class NewsStore:
     # ---------------------------------------------------------------- writes
     def write_chunks(self, ids: Sequence[str], vectors: Sequence[Sequence[float]],
                      docs: Sequence[str], metas: Sequence[Meta]) -> None:
+        for cid in ids:
+            self._vectors.pop(cid, None)
         step = self.max_batch()
         for i in range(0, len(ids), step):
             self.chunks.upsert(ids=list(ids[i:i + step]),
@@ -214,6 +236,8 @@ class NewsStore:
                                metadatas=[dict(m) for m in metas[i:i + step]])
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
+        for cid in ids:
+            self._vectors.pop(cid, None)
         step = self.max_batch()
         for i in range(0, len(ids), step):
             self.chunks.delete(ids=list(ids[i:i + step]))

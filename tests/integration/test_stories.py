@@ -102,3 +102,15 @@ def test_story_index_window_edit_and_remove(tmp_path):
     assert idx.stories_of(["wire-0", "wire-1"]) == {"wire-1": "wire-1"}
     assert idx.largest() == []
     idx.close()
+
+
+def test_cached_vectors_follow_writes_and_deletes(real_store):
+    """``vectors_of`` keeps stored vectors in memory (the exact search of a narrow period reuses
+    them); a rewrite or a delete of the chunk in this process is never answered from it."""
+    meta = {"article_id": "a", "title": "t", "start": 0, "end": 4, "date_epoch": 0}
+    real_store.write_chunks(["a:0"], [[1.0] + [0.0] * 383], ["text"], [meta])
+    assert real_store.vectors_of(["a:0"])["a:0"][0] == 1.0
+    real_store.write_chunks(["a:0"], [[0.0, 1.0] + [0.0] * 382], ["text"], [meta])
+    assert real_store.vectors_of(["a:0"])["a:0"][:2] == [0.0, 1.0]
+    real_store.delete_chunks(["a:0"])
+    assert real_store.vectors_of(["a:0", "gone"]) == {}
