@@ -113,7 +113,9 @@ def _relative(q: str, today: date) -> Period | None:
         return Period(date(today.year, 1, 1), today, m.group(), True)
     if m := re.search(r"\blast year\b", q):
         return Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31), m.group(), True)
-    if m := _AGO.search(q):
+    m = _AGO.search(q)
+    if m and not re.search(r"\b(?:compared (?:to|with)|than|from|since|versus|vs\.?|over)\s+$",
+                           q[:m.start()]):  # "up 20 % compared to a year ago" is a baseline
         d = _dateparser(m.group().replace("a few", "3"), today)
         if d is not None:
             half = timedelta(days=_HALF_SPAN[m[1]])

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from assistant import answerability as ab
-from assistant.answerers.short import Phrase, candidates, question_kind, short_answer
+from assistant.answerers.short import (
+    Phrase,
+    candidates,
+    head_phrase,
+    question_kind,
+    short_answer,
+)
 from assistant.citations import citation_from
 from assistant.text import (
     DURATION,
@@ -218,6 +224,13 @@ class ExtractiveAnswerer:
         hit = found if found is not None and found.fits else None
         lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
         decision, sig = self._judge(question, focus, scored[0], lead, found, usable, passages)
+        wanted = expected_kind(focus or question)
+        if decision.answer and hit is None and wanted:
+            # "Which state ...?" and no state (no phrase of the asked-for kind) in the passages:
+            # the closest sentence is about the topic, not the answer
+            decision = ab.Decision(False, decision.probability,
+                                   f"The closest passages are about the topic but name no "
+                                   f"{wanted} that answers it.")
         if not decision.answer or scored[0].score < self.min_support:
             reason = decision.reason or ab.refusal_reason((), (), ())
             return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score,
@@ -359,6 +372,20 @@ class ExtractiveAnswerer:
             missing_names=surface_names(q, names - pterms),
             held=surface_names(q, (name_terms(q) | names) & pterms))
         return decision, sig
+
+
+def expected_kind(question: str) -> str:
+    """What a question with a definite answer type asks for ("state", "person", "number",
+    "date"), or "" for one without (why, how, what happened, yes/no)."""
+    kind = question_kind(question)
+    if kind in ("number", "duration"):
+        return "figure"
+    if kind == "time":
+        return "date"
+    if kind == "entity":
+        head = head_phrase(question)
+        return head.split()[-1].lower() if head else ""
+    return ""
 
 
 def _shape(figure: str) -> str:

@@ -54,6 +54,19 @@ def test_a_year_no_article_covers_is_refused_and_said(sports):
     assert "Lakeside Open" in no.reason  # it says what the articles do cover
 
 
+def test_no_phrase_of_the_asked_for_kind_is_a_refusal(sports):
+    """A which-question whose passages name nothing of the kind it asks for is refused, however
+    close the topic: no stadium is named in the articles about the final."""
+    no = sports.ask("Which stadium saw Hana Lee win her first title at the Lakeside Open in "
+                    "three sets?")
+    assert not no.answered
+    assert not no.citations
+    assert "name no stadium" in no.reason
+    ok = sports.ask("Which player won the women's final at the 2018 Lakeside Open?")
+    assert ok.answered
+    assert ok.short == "Hana Lee"
+
+
 def test_this_week_is_a_constraint_an_older_article_does_not_meet(sports, tmp_path, real_store):
     """"This week" counts back from the question's day: the 2018 final does not answer it,
     the refusal names the period, and the same question a few days after the final is

@@ -79,6 +79,8 @@ def test_date_phrases(q, rng):
     ("What did the council decide over the weekend?", date(2025, 7, 3), "over the weekend"),
     ("Which reptile was recently caught in Florida?", date(2025, 6, 9), "recently"),
     ("How much have prices risen since March?", date(2025, 3, 1), "since march"),
+    ("Rents recently hit a record. Which city saw the biggest rise compared to a year ago?",
+     date(2025, 6, 9), "recently"),
 ])
 def test_relative_periods_count_back_from_the_question_day(q, since, phrase):
     p = parse_period(q, TODAY)
