@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
@@ -90,14 +91,18 @@ class StoryIndex:
         self.path = directory / "stories.sqlite"
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
         self._db.executescript(_SCHEMA)
+        # ingest signs unchanged articles on its own thread while the writer thread signs new
+        # ones: one connection, one statement or transaction at a time
+        self._lock = threading.RLock()
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def assign(self, articles: Sequence[Article]) -> dict[str, str]:
         """Sign ``articles`` (new or edited) and give each its story id; returns them."""
         out: dict[str, str] = {}
-        with self._db:
+        with self._lock, self._db:
             self._forget([a.id for a in articles])
             for art in articles:
                 sig = signature(art.body)
@@ -141,7 +146,7 @@ class StoryIndex:
 
     def remove(self, article_ids: Iterable[str]) -> None:
         """Forget removed articles (the story keeps its id while others remain in it)."""
-        with self._db:
+        with self._lock, self._db:
             self._forget(article_ids)
 
     def stories_of(self, article_ids: Sequence[str]) -> dict[str, str]:
@@ -152,7 +157,8 @@ class StoryIndex:
             part = ids[i:i + 500]
             q = f"SELECT article_id, story_id FROM members WHERE article_id IN " \
                 f"({','.join('?' * len(part))})"
-            out.update(self._db.execute(q, part).fetchall())
+            with self._lock:
+                out.update(self._db.execute(q, part).fetchall())
         return out
 
     def members(self, story_ids: Sequence[str]) -> dict[str, list[StoryMember]]:
@@ -163,18 +169,22 @@ class StoryIndex:
             part = ids[i:i + 500]
             q = f"SELECT article_id, story_id, date, source, title FROM members WHERE story_id " \
                 f"IN ({','.join('?' * len(part))}) ORDER BY date, article_id"
-            for row in self._db.execute(q, part):
+            with self._lock:
+                rows = self._db.execute(q, part).fetchall()
+            for row in rows:
                 out.setdefault(row[1], []).append(StoryMember(*row))
         return out
 
     def largest(self, n: int = 10) -> list[list[StoryMember]]:
         """The ``n`` stories with the most articles (two or more), largest first."""
-        rows = self._db.execute(
-            "SELECT story_id FROM members GROUP BY story_id HAVING COUNT(*) > 1 "
-            "ORDER BY COUNT(*) DESC, MIN(date) DESC LIMIT ?", (n,)).fetchall()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT story_id FROM members GROUP BY story_id HAVING COUNT(*) > 1 "
+                "ORDER BY COUNT(*) DESC, MIN(date) DESC LIMIT ?", (n,)).fetchall()
         got = self.members([r[0] for r in rows])
         return [got[r[0]] for r in rows if r[0] in got]
 
     def count(self) -> int:
         """How many articles are signed."""
-        return int(self._db.execute("SELECT COUNT(*) FROM members").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM members").fetchone()[0])
