@@ -98,7 +98,7 @@ class HybridRetriever(BaseRetriever):
                     text, meta = known[cid]
                     have = ents & set(terms(f"{meta.get('title', '')} {text}"))
                     fused[cid] *= 1.0 + ENTITY_BOOST * len(have) / len(ents)
-        order = self._diversify(sorted(fused, key=lambda c: -fused[c]), known, k)
+        order, story = self._diversify(sorted(fused, key=lambda c: -fused[c]), known, k)
         missing = [cid for cid in order if cid not in known]
         if missing:
             known.update(self.store.get_chunks(missing))
@@ -112,13 +112,13 @@ class HybridRetriever(BaseRetriever):
             out.append(Passage.from_meta(cid, text, meta, score=fused[cid],
                                          dense=dense_score.get(cid), keyword=kw_score.get(cid),
                                          rank=rank))
-        return self._also(out)
+        return self._also(out, story)
 
-    def _also(self, passages: list[Passage]) -> list[Passage]:
-        """Each passage with the other articles of its story ("also in: ...")."""
+    def _also(self, passages: list[Passage], story: dict[str, str]) -> list[Passage]:
+        """Each passage with the other articles of its story ("also in: ..."); ``story`` maps
+        article ids to story ids (from ``_diversify``)."""
         if self.stories is None or not passages:
             return passages
-        story = self.stories.stories_of([p.article_id for p in passages])
         members = self.stories.members(sorted({story[p.article_id] for p in passages
                                                if p.article_id in story}))
         out = []
@@ -168,13 +168,13 @@ class HybridRetriever(BaseRetriever):
                  1.0 - float(sims[i])) for cid, i in zip(chosen, top, strict=True) if cid in rows]
 
     def _diversify(self, ranked: list[str], known: dict[str, tuple[str, Meta]], k: int
-                   ) -> list[str]:
+                   ) -> tuple[list[str], dict[str, str]]:
         """Top ``k`` with at most ``per_article`` passages of one article, so one long story
         can't crowd out the others (the rest fill in if there are too few articles), and
         passages of one *story* from one article only: a near-duplicate copy of an article
         already taken is left out (it is listed as "also in" instead), never filled in."""
         if not self.per_article and self.stories is None:
-            return ranked[:k]
+            return ranked[:k], {}
         head = ranked[: 4 * k + 20]
         missing = [c for c in head if c not in known]
         if missing:
@@ -198,10 +198,10 @@ class HybridRetriever(BaseRetriever):
                 taken.append(cid)
                 count[aid] = count.get(aid, 0) + 1
                 if len(taken) == k:
-                    return taken
+                    return taken, story
             else:
                 spill.append(cid)
-        return (taken + spill)[:k]
+        return (taken + spill)[:k], story
 
     def _fuse(self, dense: list[tuple[str, str, Meta, float]],
               kw: list[tuple[str, float]]) -> dict[str, float]:

@@ -149,30 +149,30 @@ class StoryIndex:
         with self._lock, self._db:
             self._forget(article_ids)
 
-    def stories_of(self, article_ids: Sequence[str]) -> dict[str, str]:
-        """``article id -> story id`` for the signed articles among ``article_ids``."""
-        out: dict[str, str] = {}
-        ids = list(dict.fromkeys(article_ids))
+    def _rows(self, columns: str, key: str, values: Sequence[str]) -> list[tuple[str, ...]]:
+        """``SELECT columns FROM members WHERE key IN values`` (500 values a statement),
+        ordered by date and article id."""
+        out: list[tuple[str, ...]] = []
+        ids = list(dict.fromkeys(values))
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
-            q = f"SELECT article_id, story_id FROM members WHERE article_id IN " \
-                f"({','.join('?' * len(part))})"
+            q = f"SELECT {columns} FROM members WHERE {key} IN ({','.join('?' * len(part))}) " \
+                "ORDER BY date, article_id"
             with self._lock:
-                out.update(self._db.execute(q, part).fetchall())
+                out += self._db.execute(q, part).fetchall()
         return out
+
+    def stories_of(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """``article id -> story id`` for the signed articles among ``article_ids``."""
+        return {row[0]: row[1] for row in self._rows("article_id, story_id", "article_id",
+                                                       article_ids)}
 
     def members(self, story_ids: Sequence[str]) -> dict[str, list[StoryMember]]:
         """The articles of each story, oldest first."""
         out: dict[str, list[StoryMember]] = {}
-        ids = list(dict.fromkeys(story_ids))
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            q = f"SELECT article_id, story_id, date, source, title FROM members WHERE story_id " \
-                f"IN ({','.join('?' * len(part))}) ORDER BY date, article_id"
-            with self._lock:
-                rows = self._db.execute(q, part).fetchall()
-            for row in rows:
-                out.setdefault(row[1], []).append(StoryMember(*row))
+        for row in self._rows("article_id, story_id, date, source, title", "story_id",
+                              story_ids):
+            out.setdefault(row[1], []).append(StoryMember(*row))
         return out
 
     def largest(self, n: int = 10) -> list[list[StoryMember]]:

@@ -31,7 +31,7 @@ def _hidden_run(assistant: Any, g: GoldQuestion, today: date | None, until: str 
     ans = assistant.ask(g.question, today=today, until=until, k=k, exclude=exclude)
     leaked = bool(g.answers) and any(metrics.contains(p.text, g.answers) for p in passages)
     variant = leaked or any(
-        metrics.holds_variant(f"{getattr(p, 'title', '')} {p.text}", g.answers) for p in passages)
+        metrics.holds_variant(f"{p.title} {p.text}", g.answers) for p in passages)
     return {"dropped": leaked, "dropped_variant": variant, "answered": ans.answered,
             "answer": ans.text,
             "short": ans.short, "support": ans.support, "signals": dict(ans.signals),

@@ -60,7 +60,7 @@ class _FakeAssistant:
         from types import SimpleNamespace
 
         s = self.script[question].get("hidden", {}) if exclude else self.script[question]
-        return [SimpleNamespace(article_id=a, text=t) for a, t in s["ranked"]]
+        return [SimpleNamespace(article_id=a, text=t, title="") for a, t in s["ranked"]]
 
     def ask(self, question, exclude=(), **_kw):
         from assistant.types import Answer, Citation
