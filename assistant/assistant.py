@@ -43,9 +43,8 @@ if TYPE_CHECKING:
 
     from index.articles import Article
     from index.errors import LoadError
-    from index.keyword import KeywordIndex
     from index.pipeline import IngestReport
-    from index.store import NewsStore
+    from index.protocols import IndexStore, KeywordSearch
     from index.stories import StoryIndex
 
 MAX_QUESTION_CHARS = 2000
@@ -59,7 +58,7 @@ class Assistant:
     """
 
     def __init__(self, index_dir: str | Path | None = None, *, settings: Settings | None = None,
-                 store: NewsStore | None = None, embeddings: Embeddings | None = None,
+                 store: IndexStore | None = None, embeddings: Embeddings | None = None,
                  chat_models: Mapping[str, BaseChatModel] | None = None,
                  **overrides: Any) -> None:
         if settings is None:
@@ -68,16 +67,18 @@ class Assistant:
             settings = settings.with_(index_dir=index_dir, **overrides)
         self.settings = settings
         if store is None:
-            if not settings.chroma_url and not Path(settings.index_dir).exists():
+            if not settings.exists:
+                from assistant.indexing import index_flags
+
                 raise EmptyIndexError(
-                    f"no index at {settings.index_dir}; create it with "
-                    f"`newsdesk ingest PATH --index {settings.index_dir}`")
+                    f"no index at {settings.location}; create it with "
+                    f"`newsdesk ingest PATH{index_flags(settings)}`")
             store = open_index(settings, embeddings=embeddings)
         self.store = store
         self._vectors = VectorCache(self.store.embeddings.embed_documents,
                                      embed_query=self.store.embeddings.embed_query)
         self._lock = threading.Lock()
-        self._keyword: KeywordIndex | None = None
+        self._keyword: KeywordSearch | None = None
         self._stories: StoryIndex | None = None
         self._idf: Callable[[str], float] = idf_lookup({}, 1.0)
         # LLM answerers by name; given ones (a LangChain fake in tests, a model you built
@@ -106,10 +107,10 @@ class Assistant:
     # ----------------------------------------------------------------- state
     def refresh(self) -> None:
         """Reload the keyword side (after an ingest by this or another process)."""
-        from index.keyword import refresh
+        from index.keyword import keyword_side
 
         try:
-            kw = refresh(self.store, self.settings.keyword_dir)
+            kw = keyword_side(self.store, self.settings.keyword_dir)
         except Exception as exc:  # the store and the keyword index raise many kinds when damaged
             raise StoreError(f"cannot read the index at {self.settings.location} "
                              f"({exc.__class__.__name__}: {exc}); rebuild it with "

@@ -10,47 +10,66 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from assistant.settings import Settings
-from index.errors import LoadError, NewsdeskError, StoreError
+from index.errors import ConfigError, LoadError, NewsdeskError, StoreError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from index.articles import Article
+    from index.copy import CopyReport
     from index.pipeline import IngestReport
     from index.protocols import ArticleRecord, IndexStore, StoryMember
-    from index.store import NewsStore
 
 
 
-def open_index(settings: Settings, *, embeddings: Embeddings | None = None) -> NewsStore:
-    """The store ``settings`` names: a folder (created if missing) or a Chroma server, with
-    the embedder ``settings.embeddings`` names unless ``embeddings`` is given."""
+def open_index(settings: Settings, *, embeddings: Embeddings | None = None) -> IndexStore:
+    """The store ``settings`` names: a Chroma folder (created if missing) or server, or a
+    Milvus Lite file or server, with the embedder ``settings.embeddings`` names unless
+    ``embeddings`` is given."""
     from index import open_store
     from index.embeddings import get_embeddings
 
+    milvus = settings.backend == "milvus"
     return open_store(str(settings.index_dir), chroma_url=settings.chroma_url,
-                      token=settings.chroma_token,
-                      embeddings=embeddings or get_embeddings(settings.embeddings))
+                      token=settings.milvus_token if milvus else settings.chroma_token,
+                      embeddings=embeddings or get_embeddings(settings.embeddings),
+                      backend=settings.backend,
+                      milvus_uri=settings.milvus_uri_or_default if milvus else None)
 
 
 def ingest(sources: Iterable[str | Path] | Iterable[Article | LoadError], settings: Settings, *,
            store: IndexStore | None = None, progress: bool | None = None,
-           on_article: Callable[[Article, str], None] | None = None) -> IngestReport:
+           on_article: Callable[[Article, str], None] | None = None,
+           ray: str | None = None, ray_batch: int = 128, ray_actors: int = 1) -> IngestReport:
     """Load, chunk, embed and store ``sources`` (paths, folders, URLs, or loaded articles) in
-    the index ``settings`` names; the keyword side is brought up to date after."""
+    the index ``settings`` names; the keyword side is brought up to date after. ``ray``: read
+    and embed with Ray Data instead ("local" starts a local Ray; else a cluster address)."""
+    if ray is not None:
+        from index import distributed
+
+        items = list(sources)
+        paths = [s for s in items if isinstance(s, (str, Path))]
+        if len(paths) != len(items):
+            raise ConfigError("--ray ingests paths and URLs, not loaded articles")
+        return distributed.ingest(
+            paths, store if store is not None else open_index(settings),
+            embeddings=settings.embeddings, keyword_dir=settings.keyword_dir, address=ray,
+            batch_size=ray_batch, actors=ray_actors, on_article=on_article)
     from index.pipeline import ingest as run
 
     return run(sources, store if store is not None else open_index(settings),
                keyword_dir=settings.keyword_dir, progress=progress, on_article=on_article)
 
 
-def existing_index(settings: Settings) -> NewsStore:
+def existing_index(settings: Settings) -> IndexStore:
     """The index ``settings`` names, which must exist already (``StoreError`` says how to make
     one otherwise)."""
-    if not settings.chroma_url and not settings.index_dir.is_dir():
-        raise StoreError(f"no index at {settings.index_dir}; create one with "
-                         f"`newsdesk ingest PATH --index {settings.index_dir}`")
+    if not settings.exists:
+        raise StoreError(f"no index at {settings.location}; create one with "
+                         f"`newsdesk ingest PATH{index_flags(settings)}`")
     return open_index(settings)
 
 
@@ -81,10 +100,10 @@ def remove(store: IndexStore, settings: Settings, article_ids: Sequence[str]
            ) -> list[tuple[str, int | NewsdeskError]]:
     """Remove articles and their chunks; per id, the chunks removed or the error. The keyword
     side is brought up to date after."""
-    from index.keyword import KeywordIndex
+    from index.keyword import KeywordIndex, native
     from index.stories import StoryIndex
 
-    keyword = KeywordIndex(settings.keyword_dir)
+    keyword = KeywordIndex(settings.keyword_dir) if native(store) is None else None
     stories = StoryIndex(settings.keyword_dir)
     out: list[tuple[str, int | NewsdeskError]] = []
     try:
@@ -95,11 +114,62 @@ def remove(store: IndexStore, settings: Settings, article_ids: Sequence[str]
             except NewsdeskError as exc:
                 out.append((aid, exc))
                 continue
-            keyword.apply(remove=ids)
+            if keyword is not None:
+                keyword.apply(remove=ids)
             stories.remove([aid])
     finally:
         stories.close()
     return out
+
+
+def target(spec: str, like: Settings) -> Settings:
+    """Settings for the index ``spec`` names: ``milvus:PATH.db``, ``milvus:http://HOST:19530``,
+    ``chroma:DIR`` or ``chroma:http://HOST:PORT`` (the rest as in ``like``)."""
+    kind, sep, where = spec.partition(":")
+    if not sep or kind not in ("chroma", "milvus") or not where:
+        raise ConfigError(f"--to {spec!r}: say milvus:PATH.db, milvus:http://HOST:19530, "
+                          "chroma:DIR or chroma:http://HOST:PORT")
+    base = like.model_dump() | {"backend": kind, "chroma_url": None, "milvus_uri": None}
+    if kind == "milvus":
+        base["milvus_uri"] = where
+    elif where.startswith(("http://", "https://")):
+        base["chroma_url"] = where
+    else:
+        base["index_dir"] = where
+    try:
+        return Settings(**base)
+    except ValidationError as exc:
+        raise ConfigError(f"--to {spec!r}: {exc.errors()[0]['msg']}") from exc
+
+
+def copy(src: Settings, dst: Settings, *,
+         progress: Callable[[int, int], None] | None = None) -> CopyReport:
+    """Copy the index ``src`` names into the one ``dst`` names (vectors and all; nothing is
+    embedded again), with its story signatures; ``dst``'s keyword side is brought in step."""
+    from index.copy import copy_index
+    from index.keyword import keyword_side
+    from index.stories import StoryIndex
+
+    if src.location == dst.location:
+        raise ConfigError(f"--to names the index being copied ({src.location})")
+    source = existing_index(src)
+    dest = open_index(dst, embeddings=source.embeddings)
+    report = copy_index(source, dest, progress=progress)
+    if src.keyword_dir != dst.keyword_dir:
+        stories = StoryIndex(src.keyword_dir)
+        try:
+            stories.copy_to(dst.keyword_dir)
+        finally:
+            stories.close()
+    keyword_side(dest, dst.keyword_dir)
+    return report
+
+
+def index_flags(settings: Settings) -> str:
+    """The command-line flags that name ``settings``' index (for messages)."""
+    if settings.backend == "milvus":
+        return f" --store milvus --milvus-uri {settings.location}"
+    return f" --index {settings.index_dir}"
 
 
 def read_upload(path: Path, limit: int) -> bytes:

@@ -137,6 +137,8 @@ class HybridRetriever(BaseRetriever):
         pass does the filtered search run."""
         if not filters:
             return self.store.dense_search(vector, self.fetch_k)
+        if self.store.filters_natively:
+            return self.store.dense_search(vector, self.fetch_k, filters)
         if self.keyword is not None:
             # A narrow filter ("this week"): the few passages it keeps are known from the
             # keyword index's dates, and exact search over them beats Chroma's metadata filter.

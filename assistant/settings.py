@@ -36,8 +36,13 @@ class Settings(BaseSettings):
     index_dir: Path = Field(default_factory=lambda: default_data_dir() / "index",
                             validation_alias=AliasChoices("NEWSDESK_INDEX_DIR",
                                                           "NEWSDESK_INDEX"))
+    # the vector database: chroma or milvus (flag --store, env NEWSDESK_STORE)
+    backend: str = Field(default="chroma",
+                         validation_alias=AliasChoices("NEWSDESK_STORE", "NEWSDESK_BACKEND"))
     chroma_url: str | None = None
     chroma_token: str | None = None
+    milvus_uri: str | None = None   # store=milvus: a Lite file (*.db) or http://HOST:19530
+    milvus_token: str | None = None
     embeddings: str = "minilm"
     k: int = 5                      # passages handed to the answerer
     fetch_k: int = 100              # candidates from each retriever before fusion
@@ -79,6 +84,17 @@ class Settings(BaseSettings):
             raise ConfigError("llm_timeout must be positive")
         if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
             raise ConfigError(f"chroma_url {self.chroma_url!r} must start with http:// or https://")
+        if self.backend not in ("chroma", "milvus"):
+            raise ConfigError(f"unknown store {self.backend!r}; choose chroma or milvus")
+        if self.backend == "milvus":
+            if self.chroma_url:
+                raise ConfigError("--chroma-url is for --store chroma; with --store milvus give "
+                                  "--milvus-uri")
+            from index.store.milvus import check_uri
+
+            check_uri(self.milvus_uri_or_default)
+        elif self.milvus_uri:
+            raise ConfigError("--milvus-uri needs --store milvus (or NEWSDESK_STORE=milvus)")
         return self
 
     @classmethod
@@ -99,18 +115,45 @@ class Settings(BaseSettings):
         return type(self).from_env(**values)
 
     @property
+    def milvus_uri_or_default(self) -> str:
+        """``milvus_uri``, or a Milvus Lite file in the index folder."""
+        return self.milvus_uri or str(self.index_dir / "milvus.db")
+
+    @property
+    def remote(self) -> bool:
+        """The index lives on a server (nothing to find on this machine's disk)."""
+        if self.backend == "milvus":
+            return self.milvus_uri_or_default.startswith(("http://", "https://", "tcp://"))
+        return bool(self.chroma_url)
+
+    @property
     def keyword_dir(self) -> Path:
-        """Where the BM25 side is kept: beside the index, or a per-server cache."""
-        if self.chroma_url:
-            tag = hashlib.sha256(self.chroma_url.encode()).hexdigest()[:12]
+        """Where the derived files (the tantivy BM25 index on Chroma, the story signatures)
+        are kept: beside the index, or a per-server cache."""
+        if self.remote:
+            tag = hashlib.sha256(self.location.encode()).hexdigest()[:12]
             cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
             return cache / "newsdesk" / f"keyword-{tag}"
+        if self.backend == "milvus":
+            lite = Path(self.milvus_uri_or_default)
+            return lite.with_name(lite.name + ".newsdesk")
         return self.index_dir / "keyword"
 
     @property
     def location(self) -> str:
-        """The index as a user would name it: the server URL or the folder."""
+        """The index as a user would name it: the server URL, the folder or the Lite file."""
+        if self.backend == "milvus":
+            return self.milvus_uri_or_default
         return self.chroma_url or str(self.index_dir)
+
+    @property
+    def exists(self) -> bool:
+        """Whether there is an index to open (a server is assumed to have one)."""
+        if self.remote:
+            return True
+        if self.backend == "milvus":
+            return Path(self.milvus_uri_or_default).exists()
+        return self.index_dir.is_dir()
 
 
 def _describe(exc: ValidationError) -> str:
@@ -119,6 +162,7 @@ def _describe(exc: ValidationError) -> str:
     for err in exc.errors():
         name = str(err["loc"][0]) if err["loc"] else "?"
         var = "NEWSDESK_INDEX" if name in ("index_dir", "NEWSDESK_INDEX_DIR") else \
+            "NEWSDESK_STORE" if name in ("backend", "NEWSDESK_STORE") else \
             f"NEWSDESK_{name.upper()}"
         parts.append(f"{name} (flag or {var}) = {err.get('input')!r}: {err['msg']}")
     return "; ".join(parts)

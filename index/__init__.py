@@ -1,4 +1,5 @@
-"""Newsdesk's index: load news articles, chunk them with spans, embed, store in Chroma.
+"""Newsdesk's index: load news articles, chunk them with spans, embed, store in Chroma
+(or Milvus).
 
 Public API::
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
     from index.pipeline import IngestReport, ingest
+    from index.protocols import IndexStore
     from index.store import NewsStore
 
 __all__ = [
@@ -42,14 +44,15 @@ __all__ = [
 
 
 def open_store(index_dir: str | None = None, *, chroma_url: str | None = None,
-               token: str | None = None, embeddings: Embeddings | None = None) -> NewsStore:
-    """Open (creating if needed) the store at ``index_dir`` or on a Chroma server."""
+               token: str | None = None, embeddings: Embeddings | None = None,
+               backend: str = "chroma", milvus_uri: str | None = None) -> IndexStore:
+    """Open (creating if needed) the store: a Chroma folder ``index_dir`` or server
+    ``chroma_url``, or with ``backend="milvus"`` the Milvus at ``milvus_uri``."""
     from index.embeddings import MiniLMEmbeddings
-    from index.store import NewsStore, make_client
+    from index.store import open_backend
 
-    client = make_client(index_dir, chroma_url, token)
-    return NewsStore(client, embeddings or MiniLMEmbeddings(),
-                     location=chroma_url or str(index_dir))
+    return open_backend(backend, embeddings or MiniLMEmbeddings(), index_dir=index_dir,
+                        chroma_url=chroma_url, token=token, milvus_uri=milvus_uri)
 
 
 def __getattr__(name: str) -> Any:

@@ -35,6 +35,10 @@ class LoadError(NewsdeskError):
         self.source = source
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[LoadError], tuple[str, str]]:
+        # pickled by Ray's read step (index.distributed): rebuild from both fields
+        return type(self), (self.source, self.reason)
+
 
 class LoadWarning(LoadError):  # noqa: N818 - a LoadError that did not stop the input
     """Not a failure: the input was stored (or deliberately skipped), with something to say."""

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from index.articles import Meta
 from index.errors import StoreError
-from index.protocols import ChunkStore, KeywordHit
+from index.protocols import ChunkStore, IndexStore, KeywordHit, KeywordSearch
 from index.text import terms
 
 if TYPE_CHECKING:
@@ -258,3 +258,15 @@ def refresh(store: ChunkStore, directory: Path, *, force: bool = False) -> Keywo
                  len(gone))
     kw.apply(rows, gone)
     return kw
+
+
+def native(store: IndexStore) -> KeywordSearch | None:
+    """The store itself when it ranks BM25 on its own (Milvus), else None (Chroma: tantivy)."""
+    return store if isinstance(store, KeywordSearch) else None
+
+
+def keyword_side(store: IndexStore, directory: Path) -> KeywordSearch:
+    """What hybrid retrieval searches for keywords: the store's own BM25, or the tantivy
+    index in ``directory`` brought in step with the store."""
+    own = native(store)
+    return own if own is not None else refresh(store, directory)

@@ -24,7 +24,7 @@ from index.chunking import chunk_article, embedding_text
 from index.errors import LoadError, LoadWarning, NewsdeskError, StoreError
 from index.loaders import iter_articles
 from index.protocols import IndexStore
-from index.store import mean_vector
+from index.store.common import mean_vector
 
 BATCH_ARTICLES = 64
 if TYPE_CHECKING:
@@ -87,27 +87,12 @@ def _rename(art: Article, holder: str) -> tuple[Article, tuple[str, str]]:
                         "(nothing was replaced)")
 
 
-def ingest(
-    inputs: Iterable[str | Path] | Iterable[Article | LoadError],
-    store: IndexStore,
-    *,
-    keyword_dir: Path | None = None,
-    progress: bool | None = None,
-    on_article: Callable[[Article, str], None] | None = None,
-) -> IngestReport:
-    """Ingest paths/URLs (or already-loaded articles) into ``store``.
-
-    Bad inputs are reported in ``IngestReport.failed`` and never stop the others. Ctrl-C stops
-    between batches; what was committed stays, and the report says ``interrupted``.
-    """
-    t0 = time.perf_counter()
-    items = list(inputs)
-    loaded: list[Article | LoadError] = []
-    for it in items:
-        if isinstance(it, (Article, LoadError)):
-            loaded.append(it)
-        else:
-            loaded.extend(iter_articles([it]))
+def admit(loaded: Iterable[Article | LoadError]
+          ) -> tuple[list[Article], list[tuple[str, str]], list[tuple[str, str]],
+                     dict[str, tuple[str, str]]]:
+    """Loaded inputs as ``(articles, failed, warnings, renames)``: load errors listed, a
+    second source with the same readable id renamed (``renames``: new id -> its warning), a
+    repeat of the same source skipped."""
     failed: list[tuple[str, str]] = []
     warnings: list[tuple[str, str]] = []
     articles: list[Article] = []
@@ -130,14 +115,41 @@ def ingest(
         keys[it.id] = it.source_key
         articles.append(it)
 
+    return articles, failed, warnings, renames
+
+
+def ingest(
+    inputs: Iterable[str | Path] | Iterable[Article | LoadError],
+    store: IndexStore,
+    *,
+    keyword_dir: Path | None = None,
+    progress: bool | None = None,
+    on_article: Callable[[Article, str], None] | None = None,
+) -> IngestReport:
+    """Ingest paths/URLs (or already-loaded articles) into ``store``.
+
+    Bad inputs are reported in ``IngestReport.failed`` and never stop the others. Ctrl-C stops
+    between batches; what was committed stays, and the report says ``interrupted``.
+    """
+    t0 = time.perf_counter()
+    items = list(inputs)
+    loaded: list[Article | LoadError] = []
+    for it in items:
+        if isinstance(it, (Article, LoadError)):
+            loaded.append(it)
+        else:
+            loaded.extend(iter_articles([it]))
+    articles, failed, warnings, renames = admit(loaded)
+
     counts = {"added": 0, "updated": 0, "unchanged": 0, "written": 0}
-    keyword = None
-    stories = None
+    keyword: KeywordIndex | None = None
+    stories: StoryIndex | None = None
     if keyword_dir is not None:
-        from index.keyword import KeywordIndex
+        from index.keyword import KeywordIndex, native
         from index.stories import StoryIndex
 
-        keyword = KeywordIndex(keyword_dir)
+        if native(store) is None:  # a store with its own BM25 (Milvus) needs no tantivy side
+            keyword = KeywordIndex(keyword_dir)
         stories = StoryIndex(keyword_dir)
     bar = _progress(len(articles), progress)
     interrupted = False
@@ -182,7 +194,8 @@ def ingest(
             stories.close()
         if bar is not None:
             bar.close()
-    if keyword_dir is not None and not interrupted:
+    store.flush()
+    if keyword is not None and keyword_dir is not None and not interrupted:
         from index.keyword import refresh
 
         refresh(store, keyword_dir)  # counts compared; a re-sync only if another writer raced
@@ -243,9 +256,11 @@ def _claim_ids(batch: list[Article], store: IndexStore, warnings: list[tuple[str
 def _prepare(batch: list[Article], store: IndexStore, counts: dict[str, int],
              failed: list[tuple[str, str]], warnings: list[tuple[str, str]],
              on_article: Callable[[Article, str], None] | None,
-             renames: dict[str, tuple[str, str]], same: list[Article]) -> _Plan | None:
+             renames: dict[str, tuple[str, str]], same: list[Article], *,
+             defer: bool = False) -> _Plan | None:
     """Diff ``batch`` against the store, chunk it and embed only the passages not stored;
-    the unchanged articles are added to ``same``."""
+    the unchanged articles are added to ``same``. ``defer``: embed nothing (``plan.new`` is
+    embedded elsewhere: ``index.distributed``)."""
     batch, records = _claim_ids(batch, store, warnings, renames)
     todo = []
     for art in batch:
@@ -285,14 +300,15 @@ def _prepare(batch: list[Article], store: IndexStore, counts: dict[str, int],
         for cid in store.existing_chunk_ids(fresh):
             old_ids[cid.rsplit(":", 2)[0]].add(cid)
     new = [c for _, _, cs in plans for c in cs if c.id not in old_ids[c.article_id]]
-    vec_of = _embed(new, store, plans, failed)
-    if len(vec_of) < len(new):  # some article could not be embedded: drop it whole
+    vec_of = {} if defer else _embed(new, store, plans, failed)
+    if not defer and len(vec_of) < len(new):  # an article could not be embedded: drop it
         bad = {c.article_id for c in new if c.id not in vec_of}
         plans = [p for p in plans if p[0].id not in bad]
         new = [c for c in new if c.article_id not in bad]
         if not plans:
             return None
-    reused = [c.id for _, _, cs in plans for c in cs if c.id not in vec_of]
+    fresh_ids = {c.id for c in new}
+    reused = [c.id for _, _, cs in plans for c in cs if c.id not in fresh_ids]
     if reused:
         vec_of.update(store.vectors_of(reused))
     stale = [cid for art, _, cs in plans for cid in old_ids[art.id] - {c.id for c in cs}]

@@ -2,9 +2,10 @@
 
 LangChain has ``Embeddings`` and ``VectorStore``; it has no interface for what hybrid retrieval
 needs of a store (dense search under ``Filters``, chunks and vectors by id) or of a keyword
-index (BM25 under the same filters). ``index.store.NewsStore`` (Chroma) and
-``index.keyword.KeywordIndex`` (tantivy) are today's implementations; another backend implements
-these and nothing above ``index/`` changes.
+index (BM25 under the same filters). ``index.store.NewsStore`` (Chroma) with
+``index.keyword.KeywordIndex`` (tantivy) beside it, and ``index.store.milvus.MilvusStore``
+(Milvus, which is its own ``KeywordSearch``) implement them; nothing above ``index/`` knows
+which one it has.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
 
 from index.articles import Meta
 from index.filters import Filters
@@ -34,6 +36,9 @@ class ChunkStore(Protocol):
 
     location: str
     embeddings: Embeddings
+    # True when a filtered ``dense_search`` costs about what a plain one does (Milvus); False
+    # when retrieval should narrow a filter itself first (Chroma)
+    filters_natively: bool
 
     def count_chunks(self) -> int:
         """How many chunks are stored."""
@@ -58,6 +63,10 @@ class ChunkStore(Protocol):
     def dense_search(self, vector: Sequence[float], k: int, filters: Filters | None = None
                      ) -> list[tuple[Document, float]]:
         """The ``k`` nearest chunks as ``(Document, cosine distance)``, nearest first."""
+        ...
+
+    def vectorstore_with(self, embeddings: Embeddings) -> VectorStore:
+        """The chunks as a LangChain ``VectorStore`` that embeds queries with ``embeddings``."""
         ...
 
 
@@ -92,6 +101,10 @@ class IndexStore(ChunkStore, Protocol):
         """Every committed article's record."""
         ...
 
+    def article_rows(self, ids: Sequence[str]) -> dict[str, tuple[list[float], Meta]]:
+        """The stored ``(vector, metadata)`` of each committed article among ``ids``."""
+        ...
+
     def chunk_ids_of(self, article_id: str) -> list[str]:
         """The stored chunk ids of one article."""
         ...
@@ -119,6 +132,10 @@ class IndexStore(ChunkStore, Protocol):
 
     def remove_article(self, article_id: str) -> int:
         """Un-commit an article, then delete its chunks; the number of chunks removed."""
+        ...
+
+    def flush(self) -> None:
+        """Make what was written durable and fast to search (after an ingest)."""
         ...
 
 
@@ -170,4 +187,8 @@ class KeywordSearch(Protocol):
 
     def epochs_of(self, ids: list[str]) -> dict[str, int]:
         """Each chunk's article date (epoch seconds; 0 when undated)."""
+        ...
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of one search term (``index.text.terms``)."""
         ...

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv at the repo root and install Newsdesk into it (idempotent; re-running is cheap).
 #   scripts/install.sh          the app: core + web chat + OpenAI-compatible client
-#   scripts/install.sh --dev    + test tools, llama-cpp-python (built from source), Chromium
+#   scripts/install.sh --dev    + test tools, Milvus Lite and Ray (newsdesk[scale]),
+#                               llama-cpp-python (built from source), Chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEV=0
@@ -18,7 +19,7 @@ python -m pip install -q --upgrade pip
 python -c "import torch" 2>/dev/null || pip install -q torch==2.13.0
 if [ "$DEV" = 1 ]; then
   # llama.cpp must not use -march=native here: the native build dies with SIGILL (AMX).
-  CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -q -e ".[openvino,ui,llm,llama,bench,dev]" "llama-cpp-python[server]"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -q -e ".[openvino,ui,llm,llama,bench,scale,dev]" "llama-cpp-python[server]"
   if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ]; then
       (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \

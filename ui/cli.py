@@ -22,6 +22,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chroma-url", metavar="URL",
                    help="use a Chroma server instead of a local folder ($NEWSDESK_CHROMA_URL)")
     p.add_argument("--chroma-token", metavar="TOKEN", help="bearer token for the Chroma server")
+    p.add_argument("--store", choices=["chroma", "milvus"],
+                   help="the vector database (default chroma; $NEWSDESK_STORE)")
+    p.add_argument("--milvus-uri", metavar="URI",
+                   help="with --store milvus: a Milvus Lite path ending in .db (default "
+                   "INDEX/milvus.db) or http://HOST:19530 ($NEWSDESK_MILVUS_URI)")
+    p.add_argument("--milvus-token", metavar="TOKEN", help="token for the Milvus server")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="read and embed with Ray Data: a local Ray, or the cluster at ADDRESS "
+                   "(ray://HOST:10001 or HOST:6379); needs newsdesk[scale]")
+    p.add_argument("--ray-batch", type=int, default=128, metavar="N",
+                   help="with --ray: passages per embedding batch (default 128)")
+    p.add_argument("--ray-actors", type=int, default=1, metavar="N",
+                   help="with --ray: embedding actors, each with its own model (default 1)")
 
     p = sub.add_parser("index", help="inspect or edit the index")
     isub = p.add_subparsers(dest="index_command", required=True)
@@ -54,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(s)
     s.add_argument("--top", type=int, default=10, help="how many stories (default 10)")
     s.add_argument("--json", action="store_true")
+    s = isub.add_parser("copy", help="copy the index to another store (Chroma <-> Milvus) "
+                                     "without embedding again")
+    _common(s)
+    s.add_argument("--to", required=True, metavar="STORE:WHERE",
+                   help="milvus:PATH.db, milvus:http://HOST:19530, chroma:DIR or "
+                   "chroma:http://HOST:PORT")
     s = isub.add_parser("remove", help="remove an article and its chunks")
     s.add_argument("article_id", nargs="+", metavar="ID")
     _common(s)
@@ -115,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--questions", help="question set for the top-5 agreement")
     b.add_argument("--backend", choices=["auto", "openvino", "torch"], default="auto",
                    help="Newsdesk's embedding backend (auto: OpenVINO when installed)")
+    b = bsub.add_parser("ray", help="Ray Data ingest vs the in-process ingest (same ids?)")
+    b.add_argument("corpus")
+    b.add_argument("--limit", type=int, default=300, help="articles to use")
+    b.add_argument("--questions", help="question set for the top-5 agreement")
+    b.add_argument("--ray", metavar="ADDRESS", help="a Ray cluster (default: a local Ray)")
+    b.add_argument("--ray-batch", type=int, default=128, metavar="N")
+    b.add_argument("--ray-actors", type=int, default=1, metavar="N")
     b = bsub.add_parser("query", help="ask() latency vs a bare embed + Chroma query")
     _common(b)
     b.add_argument("--questions", metavar="FILE",
@@ -126,13 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings.from_env(index_dir=getattr(args, "index_dir", None),
                              chroma_url=getattr(args, "chroma_url", None),
-                             chroma_token=getattr(args, "chroma_token", None), **extra)
+                             chroma_token=getattr(args, "chroma_token", None),
+                             backend=getattr(args, "store", None),
+                             milvus_uri=getattr(args, "milvus_uri", None),
+                             milvus_token=getattr(args, "milvus_token", None), **extra)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.indexing import ingest
 
-    report = ingest(args.paths, _settings(args), progress=None if not args.no_progress else False)
+    report = ingest(args.paths, _settings(args), progress=None if not args.no_progress else False,
+                    ray=args.ray, ray_batch=args.ray_batch, ray_actors=args.ray_actors)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -152,6 +182,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     from assistant import indexing
 
     settings = _settings(args)
+    if args.index_command == "copy":
+        dst = indexing.target(args.to, settings)
+        report = indexing.copy(settings, dst, progress=lambda done, total: print(
+            f"\r{done:,}/{total:,} chunks", end="", file=sys.stderr, flush=True))
+        print(f"\ncopied {report.chunks:,} chunks and {report.articles:,} articles from "
+              f"{settings.location} to {dst.location}", file=sys.stderr)
+        return 0
     store = indexing.existing_index(settings)
     if args.index_command == "stats":
         st: dict[str, Any] = indexing.stats(store)
@@ -312,6 +349,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from assistant.evaluation import bench
 
+    if args.bench_command == "ray":
+        from assistant.evaluation.bench_scale import bench_ray
+
+        return bench_ray(args.corpus, limit=args.limit, questions=args.questions,
+                         address=args.ray, batch_size=args.ray_batch, actors=args.ray_actors)
     if args.bench_command == "ingest":
         return bench.bench_ingest(args.corpus, limit=args.limit, questions=args.questions,
                                   backend=args.backend)

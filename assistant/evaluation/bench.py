@@ -97,7 +97,7 @@ def bench_ingest(corpus: str, *, limit: int = 300, questions: str | None = None,
         qs = _questions(questions)
         agree = []
         for q in qs:
-            a = [d.id for d in store.vectorstore.similarity_search(q, k=5)]
+            a = [d.id for d, _ in store.dense_search(store.embeddings.embed_query(q), 5)]
             b = [d.metadata["id"] for d in plain.similarity_search(q, k=5)]
             agree.append(len(set(a) & set(b)) / 5)
         print(f"top-5 agreement over {len(qs)} questions: {statistics.mean(agree):.3f}")
@@ -151,7 +151,7 @@ def bench_query(settings: Settings, *, questions: str | None, sizes: list[int]) 
             ask_ms.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             v = a.store.embeddings.embed_query(q)
-            a.store.vectorstore.similarity_search_by_vector_with_relevance_scores(v, k=5)
+            a.store.dense_search(v, 5)
             own_ms.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()
             plain(q)

@@ -1,4 +1,4 @@
-"""The Chroma side: client factory and idempotent article-level writes.
+"""The Chroma backend: client factory and idempotent article-level writes.
 
 Two collections live in one Chroma database:
 
@@ -16,9 +16,7 @@ passes precomputed vectors and every collection is opened with ``embedding_funct
 from __future__ import annotations
 
 import logging
-import math
 import os
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,10 +30,10 @@ from index.articles import Meta
 from index.errors import ConfigError, StoreError
 from index.filters import Filters
 from index.protocols import ArticleRecord, IndexStore
+from index.store.common import VectorCache, article_record
 
 log = logging.getLogger(__name__)
 
-VECTOR_CACHE = 50_000  # stored vectors kept in memory (float32: ~80 MB at 384 dimensions)
 CHUNKS = "newsdesk_chunks"
 ARTICLES = "newsdesk_articles"
 _SPACE = {"hnsw:space": "cosine"}
@@ -85,6 +83,8 @@ class NewsStore:
     ``vectorstore`` is the ``langchain_chroma.Chroma`` over the chunks, for retrieval.
     """
 
+    filters_natively = False  # a filtered HNSW query is several times slower than a plain one
+
     def __init__(self, client: Any, embeddings: Embeddings, *, location: str = "") -> None:
         from langchain_chroma import Chroma
 
@@ -106,10 +106,7 @@ class NewsStore:
             ) from exc
         # langchain_chroma has no public accessor; the raw collection lets us write our own vectors
         self.chunks: Any = self.vectorstore._collection
-        # stored vectors by chunk id (an id names its content, so its vector never changes):
-        # a question limited to "this week" ranks that week's passages exactly, and the next
-        # question about the same week should not fetch them from Chroma again
-        self._vectors: OrderedDict[str, Any] = OrderedDict()
+        self._vectors = VectorCache()
 
     # ---------------------------------------------------------------- reads
     def max_batch(self) -> int:
@@ -129,7 +126,14 @@ class NewsStore:
         if not ids:
             return {}
         got = self.articles.get(ids=list(ids), include=["metadatas"])
-        return {i: _record(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+        return {i: article_record(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+    def article_rows(self, ids: Sequence[str]) -> dict[str, tuple[list[float], Meta]]:
+        if not ids:
+            return {}
+        got = self.articles.get(ids=list(ids), include=["embeddings", "metadatas"])
+        return {i: ([float(x) for x in v], dict(m or {}))
+                for i, v, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)}
 
     def iter_article_records(self, page: int = 2000) -> Iterable[ArticleRecord]:
         offset = 0
@@ -138,7 +142,7 @@ class NewsStore:
             if not got["ids"]:
                 return
             for i, m in zip(got["ids"], got["metadatas"], strict=True):
-                yield _record(i, m)
+                yield article_record(i, m)
             offset += len(got["ids"])
 
     def chunk_ids_of(self, article_id: str) -> list[str]:
@@ -196,25 +200,11 @@ class NewsStore:
 
     def vectors_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
         """The stored embedding of each chunk in ``ids`` that exists."""
-        if not ids:
-            return {}
-        import numpy as np
-
-        cache = self._vectors
-        missing = [i for i in ids if i not in cache]
-        if missing:
+        def fetch(missing: list[str]) -> dict[str, Any]:
             got = self.chunks.get(ids=missing, include=["embeddings"])
-            for i, v in zip(got["ids"], got["embeddings"], strict=True):
-                cache[i] = np.asarray(v, dtype=np.float32)
-        out = {}
-        for i in ids:
-            v = cache.get(i)
-            if v is not None:
-                cache.move_to_end(i)
-                out[i] = v.tolist()
-        while len(cache) > VECTOR_CACHE:
-            cache.popitem(last=False)
-        return out
+            return dict(zip(got["ids"], got["embeddings"], strict=True))
+
+        return self._vectors.get(ids, fetch)
 
     def dense_search(self, vector: Sequence[float], k: int, filters: Filters | None = None
                      ) -> list[tuple[Document, float]]:
@@ -226,8 +216,7 @@ class NewsStore:
     # ---------------------------------------------------------------- writes
     def write_chunks(self, ids: Sequence[str], vectors: Sequence[Sequence[float]],
                      docs: Sequence[str], metas: Sequence[Meta]) -> None:
-        for cid in ids:
-            self._vectors.pop(cid, None)
+        self._vectors.drop(ids)
         step = self.max_batch()
         for i in range(0, len(ids), step):
             self.chunks.upsert(ids=list(ids[i:i + step]),
@@ -236,8 +225,7 @@ class NewsStore:
                                metadatas=[dict(m) for m in metas[i:i + step]])
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
-        for cid in ids:
-            self._vectors.pop(cid, None)
+        self._vectors.drop(ids)
         step = self.max_batch()
         for i in range(0, len(ids), step):
             self.chunks.delete(ids=list(ids[i:i + step]))
@@ -250,6 +238,9 @@ class NewsStore:
             self.articles.upsert(ids=[r[0] for r in part], embeddings=[list(r[1]) for r in part],
                                  metadatas=[dict(r[2]) for r in part])
 
+    def flush(self) -> None:
+        """Nothing to do: Chroma persists and indexes every write as it happens."""
+
     def remove_article(self, article_id: str) -> int:
         """Delete an article and its chunks; returns the number of chunks removed."""
         ids = self.chunk_ids_of(article_id)
@@ -260,25 +251,6 @@ class NewsStore:
         self.articles.delete(ids=[article_id])  # un-commit first: a crash then re-does it
         self.delete_chunks(ids)
         return len(ids)
-
-
-def mean_vector(vectors: list[list[float]]) -> list[float]:
-    dim = len(vectors[0])
-    acc = [0.0] * dim
-    for v in vectors:
-        for j, x in enumerate(v):
-            acc[j] += x
-    norm = math.sqrt(sum(x * x for x in acc)) or 1.0
-    return [x / norm for x in acc]
-
-
-def _record(i: str, m: dict[str, Any] | None) -> ArticleRecord:
-    m = m or {}
-    return ArticleRecord(
-        id=i, fingerprint=str(m.get("article_hash", "")), n_chunks=int(m.get("n_chunks", 0)),
-        title=str(m.get("title", "")), date=str(m.get("date", "")), source=str(m.get("source", "")),
-        source_key=str(m.get("source_key", "")),
-    )
 
 
 def _where(f: Filters) -> dict[str, Any] | None:
