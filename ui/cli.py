@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--questions", metavar="FILE",
                    help="gold JSONL whose questions are timed (default: the seed questions)")
     b.add_argument("--sizes", default="10000,100000,1000000")
+    b.add_argument("--scale-stores", default=None, metavar="LIST",
+                   help="backends for the synthetic scale probe: chroma, milvus or both "
+                   "(default: chroma, plus milvus with --store milvus)")
     return parser
 
 
@@ -358,7 +361,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return bench.bench_ingest(args.corpus, limit=args.limit, questions=args.questions,
                                   backend=args.backend)
     return bench.bench_query(_settings(args), questions=args.questions,
-                             sizes=[int(s) for s in args.sizes.split(",") if s])
+                             sizes=[int(s) for s in args.sizes.split(",") if s],
+                             stores=tuple(args.scale_stores.split(",")) if args.scale_stores
+                             else ("chroma", "milvus") if args.store == "milvus" else ("chroma",))
 
 
 _OURS = ("index", "assistant", "ui")

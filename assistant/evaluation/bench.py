@@ -118,7 +118,8 @@ def _pct(v: list[float], q: float) -> float:
     return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
-def bench_query(settings: Settings, *, questions: str | None, sizes: list[int]) -> int:
+def bench_query(settings: Settings, *, questions: str | None, sizes: list[int],
+                stores: tuple[str, ...] = ("chroma",)) -> int:
     """``ask()`` latency next to two bare baselines on the same index, then store scaling.
 
     Baselines: what a plain LangChain user runs (``HuggingFaceEmbeddings.embed_query`` +
@@ -160,13 +161,15 @@ def bench_query(settings: Settings, *, questions: str | None, sizes: list[int]) 
     print(f"index: {a.stats()['chunks']} chunks at {settings.location}; {len(qs)} questions x 3;"
           f" embedding backend {getattr(a.store.embeddings, 'backend', '?')}")
     rows = (("ask()", ask_ms), ("plain LangChain embed_query + similarity_search", plain_ms),
-            ("Newsdesk embedder + Chroma query", own_ms))
+            (f"Newsdesk embedder + {settings.backend} query", own_ms))
     for name, v in rows:
         print(f"{name:<50} p50 {statistics.median(v):7.1f} ms  p95 {_pct(v, 95):7.1f} ms")
     print(f"ratio ask()/plain LangChain (p50): {p50a / statistics.median(plain_ms):.2f}x")
-    print(f"ratio ask()/Newsdesk embedder + Chroma (p50): {p50a / statistics.median(own_ms):.2f}x")
+    print(f"ratio ask()/Newsdesk embedder + {settings.backend} (p50): "
+          f"{p50a / statistics.median(own_ms):.2f}x")
     for n in sizes:
-        _store_scale(n)
+        for backend in stores:
+            _store_scale(n, backend)
     return 0
 
 
@@ -189,15 +192,38 @@ def _plain_search(a: Any) -> Any:
     return lambda q: db.similarity_search(q, k=5)
 
 
-def _store_scale(n: int, queries: int = 200) -> None:
-    from index.store import scale_probe
+def _store_scale(n: int, backend: str = "chroma", queries: int = 200) -> None:
+    """One backend's scale probe in a fresh process, so its peak RSS is its own."""
+    import multiprocessing as mp
 
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        build, lat, rss = pool.apply(_probe, (backend, n, queries))
+    p50 = statistics.median(lat)
+    print(f"store {backend:<7} {n:>9,} vectors: build {build:7.1f}s  query p50 {p50:7.2f} ms"
+          f"  p95 {_pct(lat, 95):7.2f} ms  peak RSS {rss:,.0f} MB", flush=True)
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS in MB. VmHWM, not ru_maxrss: Linux carries ru_maxrss over
+    from the forking parent, so a spawned probe would report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _probe(backend: str, n: int, queries: int) -> tuple[float, list[float], float]:
+    if backend == "milvus":
+        from index.store.milvus import scale_probe
+    else:
+        from index.store import scale_probe
     tmp = tempfile.mkdtemp(prefix="nd-scale-")
     try:
         build, lat = scale_probe(tmp, n, queries=queries)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        p50 = statistics.median(lat)
-        print(f"store {n:>9,} vectors: build {build:7.1f}s  query p50 {p50:6.2f} ms"
-              f"  p95 {_pct(lat, 95):6.2f} ms  peak RSS {rss:,.0f} MB", flush=True)
+        return build, lat, _peak_mb()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

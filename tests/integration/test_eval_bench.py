@@ -83,4 +83,4 @@ def test_bench_ingest_and_query_print_their_numbers(tmp_path: Path, seed_dir: Pa
     r = nd("bench", "query", "--sizes", "2000", index=tmp_path / "idx")
     assert re.search(r"ask\(\)\s+p50\s+[\d.]+ ms", r.stdout)
     assert re.search(r"ratio ask\(\)/plain LangChain \(p50\): [\d.]+x", r.stdout)
-    assert re.search(r"store\s+2,000 vectors: build\s+[\d.]+s\s+query p50", r.stdout)
+    assert re.search(r"store chroma\s+2,000 vectors: build\s+[\d.]+s\s+query p50", r.stdout)
