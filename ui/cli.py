@@ -361,7 +361,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return bench.bench_ingest(args.corpus, limit=args.limit, questions=args.questions,
                                   backend=args.backend)
     return bench.bench_query(_settings(args), questions=args.questions,
-                             sizes=[int(s) for s in args.sizes.split(",") if s],
+                             sizes=[int(s) for s in args.sizes.split(",") if s and int(s) > 0],
                              stores=tuple(args.scale_stores.split(",")) if args.scale_stores
                              else ("chroma", "milvus") if args.store == "milvus" else ("chroma",))
 

@@ -217,10 +217,9 @@ def _peak_mb() -> float:
 
 
 def _probe(backend: str, n: int, queries: int) -> tuple[float, list[float], float]:
-    if backend == "milvus":
-        from index.store.milvus import scale_probe
-    else:
-        from index.store import scale_probe
+    from index.store import probe
+
+    scale_probe = probe.milvus if backend == "milvus" else probe.chroma
     tmp = tempfile.mkdtemp(prefix="nd-scale-")
     try:
         build, lat = scale_probe(tmp, n, queries=queries)

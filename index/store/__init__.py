@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from index.store.chroma import NewsStore, make_client, scale_probe
+from index.store.chroma import NewsStore, make_client
 from index.store.common import VECTOR_CACHE, VectorCache, mean_vector
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 BACKENDS = ("chroma", "milvus")
 
 __all__ = ["BACKENDS", "VECTOR_CACHE", "NewsStore", "VectorCache", "make_client", "mean_vector",
-           "open_backend", "scale_probe"]
+           "open_backend"]
 
 
 def open_backend(backend: str, embeddings: Embeddings, *, index_dir: str | None = None,

@@ -269,36 +269,6 @@ def _where(f: Filters) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def scale_probe(path: str, n: int, *, dim: int = 384, batch: int = 5000, queries: int = 200,
-                ) -> tuple[float, list[float]]:
-    """How the vector store scales: ``n`` random unit vectors written to a fresh database at
-    ``path``, then ``queries`` top-10 searches. Returns (build seconds, query latencies in ms).
-    Used by ``newsdesk bench query``."""
-    import time
-
-    import chromadb
-    import numpy as np
-
-    client = chromadb.PersistentClient(path=path)
-    col = client.create_collection("scale", metadata=_SPACE, embedding_function=None)
-    rng = np.random.default_rng(0)
-    t0 = time.perf_counter()
-    step = min(batch, client.get_max_batch_size())
-    for i in range(0, n, step):
-        m = min(step, n - i)
-        vecs = rng.standard_normal((m, dim), dtype=np.float32)
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-        col.add(ids=[str(j) for j in range(i, i + m)], embeddings=vecs,
-                metadatas=[{"date_epoch": int(j)} for j in range(i, i + m)])
-    build = time.perf_counter() - t0
-    lat = []
-    for v in rng.standard_normal((queries, dim), dtype=np.float32):
-        t1 = time.perf_counter()
-        col.query(query_embeddings=[v.tolist()], n_results=10)
-        lat.append((time.perf_counter() - t1) * 1000)
-    return build, lat
-
-
 def _conforms(store: NewsStore) -> IndexStore:
     """(For the type checker: NewsStore implements the IndexStore seam.)"""
     return store

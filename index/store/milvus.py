@@ -462,38 +462,3 @@ def _conforms(store: MilvusStore) -> tuple[IndexStore, KeywordSearch]:
     """(For the type checker: MilvusStore implements both seams.)"""
     return store, store
 
-
-def scale_probe(path: str, n: int, *, dim: int = 384, batch: int = 5000, queries: int = 200,
-                ) -> tuple[float, list[float]]:
-    """``index.store.chroma.scale_probe`` for Milvus (Lite when ``path`` is a folder):
-    ``n`` random unit vectors (exact index on Lite, as ``MilvusStore`` builds it), flushed,
-    then ``queries`` top-10 searches. Returns (build seconds, query latencies in ms)."""
-    import numpy as np
-    from pymilvus import DataType, MilvusClient
-
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
-    client = MilvusClient(uri=str(Path(path) / "scale.db"))
-    s = client.create_schema(auto_id=False, enable_dynamic_field=False)
-    s.add_field("id", DataType.INT64, is_primary=True)
-    s.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
-    s.add_field("date_epoch", DataType.INT64)
-    ip = client.prepare_index_params()
-    ip.add_index(field_name="dense", index_type="FLAT", metric_type="COSINE")
-    client.create_collection("scale", schema=s, index_params=ip)
-    rng = np.random.default_rng(0)
-    t0 = time.perf_counter()
-    for i in range(0, n, batch):
-        m = min(batch, n - i)
-        vecs = rng.standard_normal((m, dim), dtype=np.float32)
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-        client.insert("scale", [{"id": j, "dense": vecs[j - i], "date_epoch": j}
-                                for j in range(i, i + m)])
-    client.flush("scale")
-    build = time.perf_counter() - t0
-    lat = []
-    for v in rng.standard_normal((queries, dim), dtype=np.float32):
-        t1 = time.perf_counter()
-        client.search("scale", data=[v.tolist()], anns_field="dense", limit=10)
-        lat.append((time.perf_counter() - t1) * 1000)
-    client.close()
-    return build, lat
