@@ -77,9 +77,6 @@ def start(address: str | None, num_cpus: int | None = None) -> bool:
     for name in ("ray", "ray.data"):
         if quiet:
             logging.getLogger(name).setLevel(logging.WARNING)
-    from ray.data import DataContext
-
-    DataContext.get_current().enable_progress_bars = False
     if ray.is_initialized():
         return False
     local = address in (None, "", "local")
@@ -183,7 +180,7 @@ def _embedded(plans: list[Any], embeddings: str, batch_size: int, actors: int
         return
     ds = ray.data.from_items(rows).map_batches(
         _Embedder, fn_constructor_kwargs={"name": embeddings}, batch_size=batch_size,
-        concurrency=actors, batch_format="numpy")
+        compute=ray.data.ActorPoolStrategy(size=actors), batch_format="numpy")
     for batch in ds.iter_batches(batch_size=batch_size, batch_format="numpy"):
         for cid, vec in zip(batch["id"], batch["vector"], strict=True):
             yield str(cid), [float(x) for x in vec]
