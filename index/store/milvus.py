@@ -189,10 +189,7 @@ class MilvusStore:
                     ip.add_index(field_name="dense", index_type="FLAT", metric_type="COSINE")
                 ip.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX",
                              metric_type="BM25")
-                self.client.create_collection(CHUNKS, schema=s, index_params=ip,
-                                              consistency_level="Strong")
-                self.client.load_collection(CHUNKS)
-                self._ready[CHUNKS] = True
+                self._make(CHUNKS, s, ip)
             if not self._ready[ARTICLES]:
                 s = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
                 s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=ID_LEN)
@@ -200,10 +197,7 @@ class MilvusStore:
                 s.add_field("meta", DataType.JSON)
                 ip = self.client.prepare_index_params()
                 ip.add_index(field_name="vector", index_type="FLAT", metric_type="COSINE")
-                self.client.create_collection(ARTICLES, schema=s, index_params=ip,
-                                              consistency_level="Strong")
-                self.client.load_collection(ARTICLES)
-                self._ready[ARTICLES] = True
+                self._make(ARTICLES, s, ip)
             if not self._ready[TERMS]:
                 s = self.client.create_schema(auto_id=False, enable_dynamic_field=False)
                 s.add_field("term", DataType.VARCHAR, is_primary=True, max_length=TERM_LEN)
@@ -212,10 +206,13 @@ class MilvusStore:
                 s.add_field("unused", DataType.FLOAT_VECTOR, dim=2)
                 ip = self.client.prepare_index_params()
                 ip.add_index(field_name="unused", index_type="FLAT", metric_type="L2")
-                self.client.create_collection(TERMS, schema=s, index_params=ip,
-                                              consistency_level="Strong")
-                self.client.load_collection(TERMS)
-                self._ready[TERMS] = True
+                self._make(TERMS, s, ip)
+
+    def _make(self, name: str, schema: Any, index_params: Any) -> None:
+        self.client.create_collection(name, schema=schema, index_params=index_params,
+                                      consistency_level="Strong")
+        self.client.load_collection(name)
+        self._ready[name] = True
 
     # ---------------------------------------------------------------- helpers
     def _count(self, name: str, expr: str = "") -> int:
