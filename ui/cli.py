@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--questions", metavar="FILE",
                    help="gold JSONL whose questions are timed (default: the seed questions)")
     b.add_argument("--sizes", default="10000,100000,1000000")
+    b.add_argument("--scale-queries", type=int, default=200, metavar="N",
+                   help="searches per scale probe (default 200)")
     b.add_argument("--scale-stores", default=None, metavar="LIST",
                    help="backends for the synthetic scale probe: chroma, milvus or both "
                    "(default: chroma, plus milvus with --store milvus)")
@@ -363,7 +365,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench.bench_query(_settings(args), questions=args.questions,
                              sizes=[int(s) for s in args.sizes.split(",") if s and int(s) > 0],
                              stores=tuple(args.scale_stores.split(",")) if args.scale_stores
-                             else ("chroma", "milvus") if args.store == "milvus" else ("chroma",))
+                             else ("chroma", "milvus") if args.store == "milvus" else ("chroma",),
+                             queries=args.scale_queries)
 
 
 _OURS = ("index", "assistant", "ui")

@@ -119,7 +119,7 @@ def _pct(v: list[float], q: float) -> float:
 
 
 def bench_query(settings: Settings, *, questions: str | None, sizes: list[int],
-                stores: tuple[str, ...] = ("chroma",)) -> int:
+                stores: tuple[str, ...] = ("chroma",), queries: int = 200) -> int:
     """``ask()`` latency next to two bare baselines on the same index, then store scaling.
 
     Baselines: what a plain LangChain user runs (``HuggingFaceEmbeddings.embed_query`` +
@@ -169,7 +169,7 @@ def bench_query(settings: Settings, *, questions: str | None, sizes: list[int],
           f"{p50a / statistics.median(own_ms):.2f}x")
     for n in sizes:
         for backend in stores:
-            _store_scale(n, backend)
+            _store_scale(n, backend, queries)
     return 0
 
 
