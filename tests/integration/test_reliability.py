@@ -61,9 +61,9 @@ def _store(index: Path):
     return open_store(str(index), embeddings=HashEmbeddings())
 
 
-def _ingest_until_64_committed(tmp_path: Path):
-    """A 300-article ingest running in a subprocess, past its first committed batch."""
-    src = corpus(tmp_path / "big.jsonl", range(0, 300))
+def _ingest_until_64_committed(tmp_path: Path, n: int = 300):
+    """An ``n``-article ingest running in a subprocess, past its first committed batch."""
+    src = corpus(tmp_path / "big.jsonl", range(0, n))
     index = tmp_path / "idx"
     proc = _start(["ingest", str(src), "--no-progress"], index)
     _wait_committed(index, 64, proc)
@@ -98,7 +98,9 @@ def test_sigkill_mid_ingest_then_rerun_equals_clean_ingest(tmp_path):
 
 
 def test_sigint_exits_cleanly_saying_how_far_it_got(tmp_path):
-    _src, index, proc = _ingest_until_64_committed(tmp_path)
+    # 1,200 articles: on a loaded machine the committed count is seen late, and 300 articles
+    # could finish before the signal lands (the ingest stops at the next batch either way)
+    _src, index, proc = _ingest_until_64_committed(tmp_path, 1200)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)
