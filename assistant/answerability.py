@@ -55,8 +55,10 @@ SIGNALS = ("support", "lex", "passage_lex", "dense", "constraints", "pred_lex", 
 CLIP = 3.0  # standardised signals are clipped to +-CLIP: no signal can outvote all the others
 
 _SHORT_SIGNALS = frozenset({"short", "agree", "short_score"})
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+# a number glued to a name by a hyphen is part of the name ("Covid-19", "G-7", "F-35"), and
+# "under-21" is a qualifier already: neither is a number the evidence must repeat
+_YEAR = re.compile(r"(?<![\w]-)\b(?:19|20)\d{2}\b")
+_NUMBER = re.compile(r"(?<![\w]-)\b\d[\d,.]*\b")
 _ORDINAL = re.compile(r"\b(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|"
                       r"eighth|ninth|tenth)\b", re.I)
 _QUALIFIER = re.compile(r"\b(?:women|men|girls|boys)['’]s?\b|\b(?:women|men)\b|"

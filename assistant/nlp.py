@@ -56,3 +56,16 @@ def label_of(sentence: str, start: int, end: int) -> str | None:
         if o > overlap:
             best, overlap = label, o
     return best
+
+
+_CARRIER = "It happened in {}."
+
+
+def label_alone(phrase: str) -> str | None:
+    """The entity label spaCy gives ``phrase`` on its own, in a neutral carrier sentence
+    ("It happened in Truss."): a second reading when the small model sees no entity in the
+    phrase's own sentence. The carrier leans towards places, so a non-place reading from it
+    (PERSON for "Truss") is a confident one."""
+    text = _CARRIER.format(phrase)
+    at = text.index(phrase)
+    return label_of(text, at, at + len(phrase))

@@ -86,6 +86,17 @@ class Query:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     @property
+    def reference_day(self) -> date | None:
+        """The day the question is asked on: ``today``, else ``until`` (the evaluation's
+        "as of"), else None (the clock's day)."""
+        if self.today is not None:
+            return self.today
+        try:
+            return parse_day(self.until, "--until")
+        except QuestionError:
+            return None
+
+    @property
     def latency_ms(self) -> float:
         return round((time.perf_counter() - self.started) * 1000, 2)
 
@@ -203,7 +214,7 @@ class ExtractiveAnswer:
                          standalone_question=q.standalone, retrieved=q.retrieved)
             return
         got = self._make().answer(q.standalone, self._embed_query(q.standalone),
-                                  list(q.passages), focus=q.question)
+                                  list(q.passages), focus=q.question, today=q.reference_day)
         yield from pieces(got.text)
         yield Answer(text=got.text, answered=got.answered, citations=tuple(got.citations),
                      answerer="extractive", support=round(got.support, 4),
@@ -250,7 +261,7 @@ class LLMAnswer:
         notes = list(problems)
         if NOT_IN_SOURCES in draft.upper() or not cites:
             got = self._make_extractive().answer(q.standalone, qvec, list(q.passages),
-                                                 focus=q.question)
+                                                 focus=q.question, today=q.reference_day)
             notes.append("the model's draft had no verified citation; "
                          "showing the extractive answer")
             yield Answer(text=got.text, answered=got.answered, citations=tuple(got.citations),

@@ -54,7 +54,8 @@ def surface_names(question: str, stems: set[str]) -> list[str]:
     kept together ("Lakeside Open"), for messages."""
     runs: list[list[str]] = []
     prev_end = -2
-    for i, m in enumerate(re.finditer(r"[A-Za-z][A-Za-z’'.-]*", question)):
+    for i, m in enumerate(re.finditer(r"[A-Za-z][A-Za-z’'.-]*(?<=-)\d+|[A-Za-z][A-Za-z’'.-]*",
+                                      question)):  # "Covid-19" whole, not "Covid-"
         w = m.group()
         if i == 0 or not w[:1].isupper() or w in QWORDS:
             continue

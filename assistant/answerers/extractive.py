@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import NamedTuple
 
 from assistant import answerability as ab
@@ -88,6 +89,8 @@ FRESH_SHARE = 0.85  # sentences this close to the best one count as answering it
 COMMON_SHARE = 0.10  # names in more passages than this need not appear in an answering one
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
+STALE_DAYS = 90  # evidence this much older than the question's day is not news about "new" X
+_NEWS_CUE = re.compile(r"\b(?:new|newest|latest|upcoming|current|currently)\b", re.I)
 _FOCUS = re.compile(r"^(?:what|which)\s+(?:is|was|are|were)?\s*(?:the\s+)?(?:name\s+of\s+the\s+)?"
                     r"([a-z]+)\b", re.I)
 
@@ -200,10 +203,11 @@ class ExtractiveAnswerer:
         return out
 
     def answer(self, question: str, qvec: Sequence[float] | None, passages: list[Passage],
-               focus: str | None = None) -> Extracted:
+               focus: str | None = None, today: date | None = None) -> Extracted:
         """The cited answer to ``question`` over ``passages`` (see ``Extracted``), or a refusal
         that says why when the answerability decision (``assistant.answerability``) says the
-        passages don't hold the answer."""
+        passages don't hold the answer. ``today`` is the question's day (default: the
+        clock's): a question about something new is not answered from months-old news."""
         who = speech_question(focus or question)
         if who:
             quoted = self._quote_answer(question, focus, who, passages)
@@ -231,6 +235,10 @@ class ExtractiveAnswerer:
             decision = ab.Decision(False, decision.probability,
                                    f"The closest passages are about the topic but name no "
                                    f"{wanted} that answers it.")
+        if decision.answer:
+            old = stale_reason(focus or question, lead.passage.date, today)
+            if old:
+                decision = ab.Decision(False, decision.probability, old)
         if not decision.answer or scored[0].score < self.min_support:
             reason = decision.reason or ab.refusal_reason((), (), ())
             return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score,
@@ -372,6 +380,25 @@ class ExtractiveAnswerer:
             missing_names=surface_names(q, names - pterms),
             held=surface_names(q, (name_terms(q) | names) & pterms))
         return decision, sig
+
+
+def stale_reason(question: str, published: str, today: date | None = None) -> str:
+    """Why an article published on ``published`` cannot answer a question about something
+    *new* ("Which new treat did McDonald's add ...?") asked on ``today``, or "" when it can:
+    the question has no newness cue, the article is undated, or it is recent enough."""
+    cue = _NEWS_CUE.search(question)
+    if cue is None or not published:
+        return ""
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return ""
+    ref = today or date.today()
+    age = (ref - day).days
+    if age <= STALE_DAYS:
+        return ""
+    return (f"The closest article that speaks to it is from {day.isoformat()}, {age} days "
+            f"before {ref.isoformat()}: too old to say what is “{cue.group().lower()}”.")
 
 
 def expected_kind(question: str) -> str:

@@ -85,6 +85,26 @@ def test_this_week_is_a_constraint_an_older_article_does_not_meet(sports, tmp_pa
     assert ok.citations[0].date.startswith("2018-07-14")
 
 
+def test_a_question_about_something_new_is_not_answered_from_old_news(sports):
+    """"Which new ...?" asked a year after the only article that speaks to it is refused, the
+    refusal giving the article's date; asked days after it, it is answered from it."""
+    from datetime import date
+
+    q = "Which new title did Hana Lee win at the Lakeside Open?"
+    ok = sports.ask(q, today=date(2018, 7, 20))
+    assert ok.answered
+    assert "Lakeside Open" in ok.text
+    no = sports.ask(q, today=date(2019, 7, 20))
+    assert not no.answered
+    assert not no.citations
+    assert "2018-07-14" in no.reason
+    assert "“new”" in no.reason
+    assert no.reason in no.text
+    same = sports.ask("Which title did Hana Lee win at the Lakeside Open?",
+                      today=date(2019, 7, 20))
+    assert same.answered  # no newness asked: old news still answers
+
+
 def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path):
     ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
     a = Assistant(index_dir=tmp_path / "index", store=real_store)

@@ -17,6 +17,31 @@ def test_constraints_of_a_question():
     assert ab.constraints("How long did the call last?") == []
 
 
+def test_a_number_glued_to_a_name_is_no_constraint():
+    """"Covid-19", "G-7", "F-35" are names: an article about "the pandemic" or "Covid" need not
+    repeat their digits (a dev question was refused for lacking "19")."""
+    q = "Which country declared victory over Covid-19 at the G-7 summit with 12 F-35 jets?"
+    assert ab.constraints(q) == ["12"]
+    from assistant.text import name_terms, surface_names
+
+    assert surface_names(q, name_terms(q)) == ["Covid-19", "G-7", "F-35"]
+
+
+def test_old_news_does_not_answer_a_question_about_something_new():
+    from datetime import date
+
+    from assistant.answerers.extractive import stale_reason
+
+    q = "Which new treat did McDonald's add to its menu?"
+    old = stale_reason(q, "2021-11-10", date(2022, 9, 8))
+    assert old == ("The closest article that speaks to it is from 2021-11-10, 302 days before "
+                   "2022-09-08: too old to say what is “new”.")
+    assert stale_reason(q, "2022-09-01", date(2022, 9, 8)) == ""        # recent enough
+    assert stale_reason(q, "", date(2022, 9, 8)) == ""                  # undated
+    assert stale_reason("Which treat did McDonald's add to its menu?", "2021-11-10",
+                        date(2022, 9, 8)) == ""                          # nothing new asked
+
+
 def test_unmatched_constraints_use_the_text_and_the_article_date():
     q = "Who won the women's final in 2019?"
     assert ab.unmatched_constraints(q, "The women’s final was won by Lee.", "2019-07-01") == []

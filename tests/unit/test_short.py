@@ -3,11 +3,14 @@
 import pytest
 
 from assistant.answerers.short import (
+    Candidate,
+    asking_clause,
     candidates,
     head_phrase,
     question_kind,
     restate,
     short_answer,
+    type_fits,
 )
 from assistant.types import Passage
 
@@ -122,3 +125,45 @@ def test_group_names_are_kept_whole(sentence, name, whole):
     got = whole_name(sentence, Candidate(name, "name", 0, a, a + len(name)))
     assert got.text == whole
     assert sentence[got.start:got.end] == got.text
+
+
+def test_asking_clause():
+    assert asking_clause("A no-hitter was thrown this week. Which two teams are competing?") \
+        == "Which two teams are competing?"
+    assert asking_clause("In addition to Halloween, which holiday was celebrated this week?") \
+        == "which holiday was celebrated this week?"
+    assert asking_clause("Name the holiday.") == "Name the holiday."
+    assert head_phrase("New York Yankees slugger Aaron Judge hit a record 62nd home run. Who "
+                       "holds the overall record?") == "person"
+
+
+def _cand(sentence: str, text: str, kind: str = "name") -> Candidate:
+    at = sentence.index(text)
+    return Candidate(text, kind, 0, at, at + len(text))
+
+
+@pytest.mark.parametrize(("question", "sentence", "phrase", "kind", "fits"), [
+    # who, asked after a lead-in sentence: somebody named, not a lower-case quote
+    ("Judge hit his 62nd home run. Who holds the record with 73 home runs?",
+     "He had tied Maris for what some fans consider the “real,” single-season record.",
+     "real", "quoted", False),
+    ("Judge hit his 62nd home run. Who holds the record with 73 home runs?",
+     "Barry Bonds holds the record with 73 home runs.", "Barry Bonds", "name", True),
+    # a continent or region is no holiday (spaCy: LOC), but a team may be named by its city
+    ("In addition to Halloween, which holiday was celebrated this week?",
+     "The holiday became more popular in Asia in recent years.", "Asia", "name", False),
+    ("Which team won the Stanley Cup Finals?",
+     "The team's only loss came against Tampa Bay in Game 3.", "Tampa Bay", "name", True),
+    # "which country" and no entity in context: read on its own, "Truss" is a person
+    ("Which country saw its prime minister resign this week?",
+     "Truss resigned after weeks of chaos that saw her approval ratings plummet.",
+     "Truss", "name", False),
+    ("Which country saw its prime minister resign this week?",
+     "Britain saw its prime minister resign after weeks of chaos.", "Britain", "name", True),
+    # where: the small model reads "Antarctica's ... glacier" as an ORG; a place is meant
+    ("The glacier could raise sea levels by feet. Where is the glacier located?",
+     "Antarctica’s so-called “doomsday glacier” has the potential to rapidly collapse.",
+     "Antarctica", "name", True),
+])
+def test_type_fits_reads_the_asking_clause(question, sentence, phrase, kind, fits):
+    assert type_fits(question, sentence, _cand(sentence, phrase, kind)) is fits
