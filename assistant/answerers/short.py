@@ -93,7 +93,14 @@ def question_kind(question: str) -> str:
         return "number"
     if _TIME_Q.search(question):
         return "time"
+    head = head_phrase(question)
+    if head and _NUMBER_HEAD.search(head):
+        return "number"  # "to which hourly amount?" asks for a figure
     return "entity"
+
+
+_NUMBER_HEAD = re.compile(r"\b(?:amount|sum|figure|percentage|percent|price|wage|salary|fee|"
+                          r"fine|toll|total|number|rate|age)s?$", re.I)
 
 
 def head_phrase(question: str) -> str | None:

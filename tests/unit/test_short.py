@@ -22,6 +22,10 @@ def test_question_kinds():
     assert question_kind("When will NASA next attempt a launch?") == "time"
     assert question_kind("Which continent will require a common charger?") == "entity"
     assert question_kind("Did Ukraine support the proposal?") == "yesno"
+    # a which-question whose head noun is a figure asks for a number, not a name
+    assert question_kind("A law could raise the minimum wage to which hourly amount?") == "number"
+    assert question_kind("Which interest rate did the Fed set?") == "number"
+    assert question_kind("Which number one single topped the charts?") == "entity"
 
 
 @pytest.mark.parametrize(("q", "phrase", "statement"), [
