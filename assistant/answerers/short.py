@@ -112,7 +112,8 @@ def head_phrase(question: str) -> str | None:
     if re.match(r"where\b", q, re.I):
         return "place"
     m = re.search(r"\b(?:which|what)\s+(?:of the following\s+|one of the\s+|"
-                  r"(?:is|was|are|were)\s+the\s+)?(.*)", q, re.I)
+                  r"(?:is|was|are|were)\s+the\s+)?(?:(?:kind|type|sort|breed|species)\s+"
+                  r"of\s+(?:the\s+|an?\s+)?)?(.*)", q, re.I)  # "which kind of animal": animal
     if not m:
         return None
     head: list[str] = []

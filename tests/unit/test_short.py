@@ -49,6 +49,8 @@ def test_head_phrase():
     assert head_phrase("Which Kremlin aide briefed reporters?") == "Kremlin aide"
     assert head_phrase("Which is the most popular Halloween costume?") == \
         "popular Halloween costume"
+    assert head_phrase("Which kind of animal watched the procession?") == "animal"
+    assert head_phrase("What type of fish was caught?") == "fish"
 
 
 def test_candidates_kinds_and_offsets():
