@@ -23,8 +23,16 @@ pytestmark = pytest.mark.slow
 
 def _start(args: list[str], index: Path) -> subprocess.Popen[str]:
     env = dict(os.environ, HF_HUB_OFFLINE="1", NEWSDESK_INDEX=str(index))
-    return subprocess.Popen([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell without job control starts a background job (`.ci/run &`) with SIGINT ignored,
+    # and every child inherits that: the ingest would never see the Ctrl-C a test sends. A
+    # caught signal is reset to the default at exec, so catching it here while the child starts
+    # gives the child a terminal's disposition whatever this process was started with.
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "ui.cli", *args], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _articles_committed(index: Path) -> int:
