@@ -90,7 +90,8 @@ COMMON_SHARE = 0.10  # names in more passages than this need not appear in an an
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
 STALE_DAYS = 90  # evidence this much older than the question's day is not news about "new" X
-_NEWS_CUE = re.compile(r"\b(?:new|newest|latest|upcoming|current|currently)\b", re.I)
+# lower case only: "New York", "New Zealand", "the New Year" are names, not newness
+_NEWS_CUE = re.compile(r"\b(?:new|newest|latest|upcoming|current|currently)\b")
 _FOCUS = re.compile(r"^(?:what|which)\s+(?:is|was|are|were)?\s*(?:the\s+)?(?:name\s+of\s+the\s+)?"
                     r"([a-z]+)\b", re.I)
 

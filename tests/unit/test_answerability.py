@@ -40,6 +40,8 @@ def test_old_news_does_not_answer_a_question_about_something_new():
     assert stale_reason(q, "", date(2022, 9, 8)) == ""                  # undated
     assert stale_reason("Which treat did McDonald's add to its menu?", "2021-11-10",
                         date(2022, 9, 8)) == ""                          # nothing new asked
+    assert stale_reason("Which New York team won the title?", "2021-11-10",
+                        date(2022, 9, 8)) == ""                          # a name, not newness
 
 
 def test_unmatched_constraints_use_the_text_and_the_article_date():
