@@ -89,12 +89,8 @@ class Query:
     def reference_day(self) -> date | None:
         """The day the question is asked on: ``today``, else ``until`` (the evaluation's
         "as of"), else None (the clock's day)."""
-        if self.today is not None:
-            return self.today
-        try:
-            return parse_day(self.until, "--until")
-        except QuestionError:
-            return None
+        # ``until`` was validated when the filters were planned, before any answer step
+        return self.today or parse_day(self.until, "--until")
 
     @property
     def latency_ms(self) -> float:

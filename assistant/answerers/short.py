@@ -382,6 +382,7 @@ _PLACE_HEAD = re.compile(r"\b(?:place|country|city|state|nation|continent|region
                          r"province|town|capital|county|territory|village)s?$", re.I)
 
 
+_TEAM_HEAD = re.compile(r"\b(?:team|club|side|franchise)s?$", re.I)  # "Tampa Bay" is a team
 _WH = re.compile(r"\b(?:who|whom|whose|where|which|what)\b", re.I)
 
 
@@ -431,10 +432,10 @@ def type_fits(question: str, sentence: str, cand: Candidate) -> bool:
     from assistant.nlp import PLACES, label_alone, label_of
 
     label = label_of(sentence, cand.start, cand.end)
+    head = head_phrase(asks) or ""
     if label == "LOC" and re.match(r"(?:which|what)\b", asks, re.I) and \
-            not _PLACE_HEAD.search(head_phrase(asks) or "") and \
-            not re.search(r"\b(?:team|club|side|franchise)s?$", head_phrase(asks) or ""):
-        return False  # a continent or region is no holiday, product or team ("Asia")
+            not _PLACE_HEAD.search(head) and not _TEAM_HEAD.search(head):
+        return False  # a continent or region is no holiday or product ("Asia")
     want = expected_entities(question)
     if want is None:
         return True
