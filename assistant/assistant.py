@@ -6,6 +6,7 @@ composes the question path: rewrite → plan filters → retrieve → answer (�
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from index.protocols import IndexStore, KeywordSearch
     from index.stories import StoryIndex
 
+log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 
 
@@ -81,6 +83,7 @@ class Assistant:
         self._keyword: KeywordSearch | None = None
         self._stories: StoryIndex | None = None
         self._idf: Callable[[str], float] = idf_lookup({}, 1.0)
+        self._newest: tuple[int, date | None] | None = None  # (article count, newest day)
         # LLM answerers by name; given ones (a LangChain fake in tests, a model you built
         # yourself) are used instead of the ones settings describe
         self._models: dict[str, BaseChatModel] = dict(chat_models or {})
@@ -233,7 +236,23 @@ class Assistant:
 
     def _extractive_answerer(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self._vectors.many, self._idf,
-                                  min_support=self.settings.min_support)
+                                  min_support=self.settings.min_support,
+                                  newest=self.newest_day)
+
+    def newest_day(self) -> date | None:
+        """The day of the newest dated article in the index (None when none is dated): the
+        collection's "now" for a question about something new when no day is given. Read
+        once per article count, so an ingest is seen."""
+        n = self.store.count_articles()
+        if self._newest is None or self._newest[0] != n:
+            days = [rec.date[:10] for rec in self.store.iter_article_records() if rec.date]
+            try:
+                self._newest = (n, date.fromisoformat(max(days)) if days else None)
+            except ValueError:
+                log.warning("an article date in %s is not ISO (%r); counting from the clock",
+                            self.settings.location, max(days))
+                self._newest = (n, None)
+        return self._newest[1]
 
     def _retriever_for(self, q: Query, mode: str) -> HybridRetriever:
         return self.retriever(mode=mode, k=q.k, filters=q.filters, today=q.today)

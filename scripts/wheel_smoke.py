@@ -14,7 +14,7 @@ seen: list[dict] = []
 
 
 class FakeOpenAI(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         seen.append(body)
         self.send_response(200)

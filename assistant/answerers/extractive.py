@@ -124,8 +124,10 @@ class ExtractiveAnswerer:
 
     def __init__(self, embed_texts: Callable[[list[str]], list[list[float]]] | None,
                  idf: Callable[[str], float], *, min_support: float = 0.0,
-                 max_sentences: int = 2, candidates: int = 6) -> None:
+                 max_sentences: int = 2, candidates: int = 6,
+                 newest: Callable[[], date | None] | None = None) -> None:
         self.embed_texts = embed_texts
+        self.newest = newest  # the collection's newest article day (asked only when needed)
         self.idf = idf
         self.min_support = min_support
         self.max_sentences = max_sentences
@@ -207,8 +209,10 @@ class ExtractiveAnswerer:
                focus: str | None = None, today: date | None = None) -> Extracted:
         """The cited answer to ``question`` over ``passages`` (see ``Extracted``), or a refusal
         that says why when the answerability decision (``assistant.answerability``) says the
-        passages don't hold the answer. ``today`` is the question's day (default: the
-        clock's): a question about something new is not answered from months-old news."""
+        passages don't hold the answer. ``today`` is the question's day: a question about
+        something new is not answered from months-old news (without ``today``, "old" is
+        counted back from the collection's newest article, or the clock's day: see
+        ``stale_reason``)."""
         who = speech_question(focus or question)
         if who:
             quoted = self._quote_answer(question, focus, who, passages)
@@ -237,7 +241,7 @@ class ExtractiveAnswerer:
                                    f"The closest passages are about the topic but name no "
                                    f"{wanted} that answers it.")
         if decision.answer:
-            old = stale_reason(focus or question, lead.passage.date, today)
+            old = stale_reason(focus or question, lead.passage.date, today, self.newest)
             if old:
                 decision = ab.Decision(False, decision.probability, old)
         if not decision.answer or scored[0].score < self.min_support:
@@ -383,10 +387,16 @@ class ExtractiveAnswerer:
         return decision, sig
 
 
-def stale_reason(question: str, published: str, today: date | None = None) -> str:
+def stale_reason(question: str, published: str, today: date | None = None,
+                 newest: Callable[[], date | None] | None = None) -> str:
     """Why an article published on ``published`` cannot answer a question about something
     *new* ("Which new treat did McDonald's add ...?") asked on ``today``, or "" when it can:
-    the question has no newness cue, the article is undated, or it is recent enough."""
+    the question has no newness cue, the article is undated, or it is recent enough.
+
+    Without ``today`` the reference is the collection's own "now": ``newest()`` (the day of
+    its newest article) when that is before the clock's day, else the clock's day. A
+    question about the new over an archive of 2025 news asks what was new then; over a live
+    collection the newest article is today's."""
     cue = _NEWS_CUE.search(question)
     if cue is None or not published:
         return ""
@@ -394,12 +404,19 @@ def stale_reason(question: str, published: str, today: date | None = None) -> st
         day = date.fromisoformat(published[:10])
     except ValueError:
         return ""
-    ref = today or date.today()
+    ref, what = today, ""
+    if ref is None:
+        ref = date.today()
+        if (ref - day).days <= STALE_DAYS:
+            return ""
+        last = newest() if newest is not None else None  # asked only when it matters
+        if last is not None and last < ref:
+            ref, what = last, ", the newest article in this collection"
     age = (ref - day).days
     if age <= STALE_DAYS:
         return ""
     return (f"The closest article that speaks to it is from {day.isoformat()}, {age} days "
-            f"before {ref.isoformat()}: too old to say what is “{cue.group().lower()}”.")
+            f"before {ref.isoformat()}{what}: too old to say what is “{cue.group().lower()}”.")
 
 
 def expected_kind(question: str) -> str:

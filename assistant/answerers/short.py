@@ -126,6 +126,8 @@ def head_phrase(question: str) -> str | None:
 
 
 def _is_cap(tok: str) -> bool:
+    if re.match(r"\d+(?:st|nd|rd|th)\b", tok):
+        return False  # an ordinal ("10th-straight", "17th") is no name; "3M", "7-Eleven" are
     return bool(re.match(r"[A-Z]", tok)) or bool(re.match(r"[a-z]+[A-Z]", tok)) or \
         bool(re.match(r"\d+[A-Za-z]", tok))
 
@@ -378,8 +380,9 @@ _PERSON_HEAD = re.compile(
     r"actress|singer|star|ceo|founder|chief|senator|governor|mayor|judge|candidate|author|"
     r"artist|rapper|coach|athlete|spokes(?:wo)?man|spokesperson|director|king|queen|prince|"
     r"princess|pope|billionaire|celebrity|journalist|lawmaker|politician)s?$", re.I)
-_PLACE_HEAD = re.compile(r"\b(?:place|country|city|state|nation|continent|region|island|"
-                         r"province|town|capital|county|territory|village)s?$", re.I)
+_PLACE_HEAD = re.compile(r"\b(?:(?:place|state|nation|continent|region|island|province|town|"
+                         r"capital|territory|village)s?|countr(?:y|ies)|cit(?:y|ies)|"
+                         r"count(?:y|ies))$", re.I)
 
 
 _TEAM_HEAD = re.compile(r"\b(?:team|club|side|franchise)s?$", re.I)  # "Tampa Bay" is a team

@@ -105,6 +105,26 @@ def test_a_question_about_something_new_is_not_answered_from_old_news(sports):
     assert same.answered  # no newness asked: old news still answers
 
 
+def test_without_a_day_new_is_counted_from_the_collections_newest_article(sports, tmp_path):
+    """Asked with no day over an archive, "new" means new as of its newest article (the 2018
+    final answers, years after the clock); once a much later article is in, it is refused."""
+    q = "Which new title did Hana Lee win at the Lakeside Open?"
+    ok = sports.ask(q)
+    assert ok.answered
+    assert "Lakeside Open" in ok.text
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "harbour.md").write_text(
+        "---\ntitle: Harbour bridge reopens\ndate: 2019-07-20\nsource: City Desk\n---\n"
+        "The harbour bridge reopened on Monday after eight months of repairs.\n",
+        encoding="utf-8")
+    sports.ingest([later])
+    no = sports.ask(q)
+    assert not no.answered
+    assert "2018-07-14" in no.reason
+    assert "before 2019-07-20, the newest article in this collection" in no.reason
+
+
 def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path):
     ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
     a = Assistant(index_dir=tmp_path / "index", store=real_store)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
@@ -42,6 +43,32 @@ def test_old_news_does_not_answer_a_question_about_something_new():
                         date(2022, 9, 8)) == ""                          # nothing new asked
     assert stale_reason("Which New York team won the title?", "2021-11-10",
                         date(2022, 9, 8)) == ""                          # a name, not newness
+
+
+def test_without_a_day_old_is_counted_from_the_newest_article_or_the_clock():
+    from datetime import date, timedelta
+
+    from assistant.answerers.extractive import stale_reason
+
+    q = "Which new treat did McDonald's add to its menu?"
+    asked: list[bool] = []
+
+    def newest(day: date | None) -> Callable[[], date | None]:
+        def f() -> date | None:
+            asked.append(True)
+            return day
+        return f
+
+    assert stale_reason(q, "2021-11-10", None, newest(date(2021, 12, 1))) == ""  # archive
+    old = stale_reason(q, "2021-11-10", None, newest(date(2022, 9, 8)))
+    assert old.endswith("302 days before 2022-09-08, the newest article in this collection: "
+                        "too old to say what is “new”.")
+    clock = stale_reason(q, "2021-11-10", None, newest(None))          # nothing dated
+    assert f"before {date.today().isoformat()}: too old" in clock
+    assert len(asked) == 3
+    recent = (date.today() - timedelta(days=3)).isoformat()
+    assert stale_reason(q, recent, None, newest(date(2000, 1, 1))) == ""
+    assert len(asked) == 3  # recent by the clock: the collection is not read
 
 
 def test_unmatched_constraints_use_the_text_and_the_article_date():

@@ -68,6 +68,14 @@ def test_candidates_kinds_and_offsets():
         assert s[c.start:c.end] == c.text         # verbatim, so the citation covers it
 
 
+def test_an_ordinal_is_no_name_but_a_name_with_digits_is():
+    s = "Miami saw rents rise for the 10th-straight month, the 17th in a row, as 3M did."
+    names = {c.text for c in candidates(s, 0) if c.kind == "name"}
+    assert "10th-straight" not in names
+    assert "17th" not in names
+    assert "3M" in names
+
+
 def passage(text: str, rank: int = 0, article: str = "a", title: str = "", source: str = "Wire"):
     return Passage(chunk_id=f"{article}:{rank}", article_id=article, text=text, start=0,
                    end=len(text), title=title, date="2022-06-16", source=source, url="",
@@ -166,6 +174,11 @@ def _cand(sentence: str, text: str, kind: str = "name") -> Candidate:
      "Truss", "name", False),
     ("Which country saw its prime minister resign this week?",
      "Britain saw its prime minister resign after weeks of chaos.", "Britain", "name", True),
+    # plural place heads are place heads: two countries are not a person
+    ("Which two countries did NATO invite to join this week?",
+     "Stoltenberg said the alliance invited them on Wednesday.", "Stoltenberg", "name", False),
+    ("Which of the following US cities saw the biggest increase?",
+     "Rents in Austin rose faster than anywhere.", "Austin", "name", True),
     # where: the small model reads "Antarctica's ... glacier" as an ORG; a place is meant
     ("The glacier could raise sea levels by feet. Where is the glacier located?",
      "Antarctica’s so-called “doomsday glacier” has the potential to rapidly collapse.",
