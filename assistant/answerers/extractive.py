@@ -26,6 +26,7 @@ from assistant.answerers.short import (
     candidates,
     head_phrase,
     question_kind,
+    several,
     short_answer,
 )
 from assistant.citations import citation_from
@@ -376,7 +377,7 @@ class ExtractiveAnswerer:
             question=question, sentence=best.passage.text[best.start:best.end],
             passage_text=p.text, title=p.title, date=p.date, support=best.score,
             dense=best.dense, names=names,
-            short_found=None if kind == "yesno" else hit is not None, agree=agree,
+            short_found=None if kind in ("yesno", "reason") else hit is not None, agree=agree,
             idf=self.idf, missing=missing, short_score=hit.score if hit is not None else 0.0,
             dense_scores=[x.dense for x in passages if x.dense is not None],
             keyword_scores=[x.keyword for x in passages if x.keyword is not None])
@@ -429,6 +430,8 @@ def expected_kind(question: str) -> str:
         return "date"
     if kind == "entity":
         head = head_phrase(question)
+        if head and several(question):
+            return f"{several(question)} {head.split()[-1].lower()}"  # "name no two teams"
         return head.split()[-1].lower() if head else ""
     return ""
 

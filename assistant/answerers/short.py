@@ -38,6 +38,8 @@ _NUM_Q = re.compile(r"\bhow (?:much|many|old|long|far|high|big|tall|large|often|
                     re.I)
 _YESNO_Q = re.compile(r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
                       r"should)\b", re.I)
+_REASON_Q = re.compile(r"why\b|how\s+(?:did|does|do|is|are|was|were|will|would|can|could|"
+                       r"has|have|had)\b", re.I)  # "How did ...", not "How many ..."
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|month|day|date|time)\b|\bhow soon\b", re.I)
 _AUX = r"(?:is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|might|may)"
 _HEAD_STOP = re.compile(_AUX + r"$|(?:to|of|in|on|at|for|from|by|that|this|recently|soon|"
@@ -83,10 +85,12 @@ class Candidate:
 
 
 def question_kind(question: str) -> str:
-    """``yesno``, ``duration``, ``number``, ``time`` or ``entity``: what kind of phrase
-    answers ``question``."""
+    """``yesno``, ``reason``, ``duration``, ``number``, ``time`` or ``entity``: what kind of
+    phrase answers ``question`` (none for yes/no, nor for why and how-did: a sentence does)."""
     if _YESNO_Q.match(question.strip()):
         return "yesno"
+    if _REASON_Q.match(asking_clause(question)):
+        return "reason"
     if re.search(r"\bhow long\b", question, re.I):
         return "duration"
     if _NUM_Q.search(question) and not re.search(r"\bhow soon\b", question, re.I):
@@ -237,11 +241,12 @@ def short_answer(question: str, passages: Sequence[Passage],
                  embed: Callable[[list[str]], list[list[float]]] | None,
                  idf: Callable[[str], float], *, limit: int = LIMIT) -> Phrase | None:
     """The best answer phrase in ``passages`` (retrieved, best first), or None when no phrase
-    fits the question (or it asks yes/no); ``Phrase.fits`` is False when spaCy says its entity
-    type is wrong for the question (a person for "what will run the lamp?")."""
+    fits the question (or it asks yes/no, why or how-did); ``Phrase.fits`` is False when spaCy
+    says its entity type is wrong for the question (a person for "what will run the lamp?"),
+    or when a question for two gets one ("which two teams": "Astros")."""
     qterms = set(terms(question))
     kind = question_kind(question)
-    if kind == "yesno" or not passages or not qterms:
+    if kind in ("yesno", "reason") or not passages or not qterms:
         return None
     total = sum(idf(t) for t in qterms) or 1.0
     sents: list[_Sent] = []
@@ -385,8 +390,18 @@ _PLACE_HEAD = re.compile(r"\b(?:(?:place|state|nation|continent|region|island|pr
                          r"count(?:y|ies))$", re.I)
 
 
+_SEVERAL_Q = re.compile(r"(?:which|what)\s+(two|three|four)\b", re.I)
+_SEVERAL = re.compile(r"\s(?:and|&)\s|,\s")  # "Sweden and Finland", "Kroger & Albertsons"
+
+
+def several(question: str) -> str:
+    """How many things the question asks for, when more than one ("Which two teams ...?" ->
+    "two"), else ""."""
+    m = _SEVERAL_Q.match(asking_clause(question))
+    return m.group(1).lower() if m else ""
+
 _TEAM_HEAD = re.compile(r"\b(?:team|club|side|franchise)s?$", re.I)  # "Tampa Bay" is a team
-_WH = re.compile(r"\b(?:who|whom|whose|where|which|what)\b", re.I)
+_WH = re.compile(r"\b(?:who|whom|whose|where|which|what|when|why|how)\b", re.I)
 
 
 def asking_clause(question: str) -> str:
@@ -430,6 +445,8 @@ def type_fits(question: str, sentence: str, cand: Candidate) -> bool:
     if cand.kind not in ("name", "phrase", "quoted"):
         return True
     asks = asking_clause(question)  # "In addition to Halloween, which holiday ...?"
+    if several(asks) and not _SEVERAL.search(cand.text):
+        return False  # "which two teams" is not answered by one ("Astros")
     if re.match(r"(?:who|whom)\b", asks, re.I) and not re.search(r"[A-Z]", cand.text):
         return False  # who did it is somebody named, not a lower-case phrase ("real")
     from assistant.nlp import PLACES, label_alone, label_of

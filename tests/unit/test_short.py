@@ -9,6 +9,7 @@ from assistant.answerers.short import (
     head_phrase,
     question_kind,
     restate,
+    several,
     short_answer,
     type_fits,
 )
@@ -26,6 +27,16 @@ def test_question_kinds():
     assert question_kind("A law could raise the minimum wage to which hourly amount?") == "number"
     assert question_kind("Which interest rate did the Fed set?") == "number"
     assert question_kind("Which number one single topped the charts?") == "entity"
+    # why and how-did are answered by a sentence, not a phrase
+    assert question_kind("Why were some Kia and Hyundai SUVs recalled this week?") == "reason"
+    assert question_kind("The plant closed. How did the fire start?") == "reason"
+    assert question_kind("How soon could vaccines be ready?") == "time"
+
+
+def test_several():
+    assert several("A no-hitter was thrown. Which two teams are competing?") == "two"
+    assert several("Which three countries signed?") == "three"
+    assert several("Which team won?") == ""
 
 
 @pytest.mark.parametrize(("q", "phrase", "statement"), [
@@ -123,6 +134,8 @@ def test_short_answer_none_for_yes_no_and_nothing_fitting():
     assert short_answer("How many people were arrested?", [passage("Police made arrests.")],
                         None, idf) is None
     assert short_answer("Which country?", [], None, idf) is None
+    assert short_answer("Why were some SUVs recalled?",  # a reason is no phrase ("Kia")
+                        [passage("Kia recalled 36,417 SUVs over fire risks.")], None, idf) is None
 
 
 @pytest.mark.parametrize(("sentence", "name", "whole"), [
@@ -174,6 +187,12 @@ def _cand(sentence: str, text: str, kind: str = "name") -> Candidate:
      "Truss", "name", False),
     ("Which country saw its prime minister resign this week?",
      "Britain saw its prime minister resign after weeks of chaos.", "Britain", "name", True),
+    # a question for two is not answered by one
+    ("A no-hitter was thrown this week. Which two teams are competing in the World Series?",
+     "The Astros threw the first combined no-hitter in World Series history.", "Astros", "name",
+     False),
+    ("Which two major supermarkets plan to merge?",
+     "Kroger and Albertsons plan to merge in 2024.", "Kroger and Albertsons", "name", True),
     # plural place heads are place heads: two countries are not a person
     ("Which two countries did NATO invite to join this week?",
      "Stoltenberg said the alliance invited them on Wednesday.", "Stoltenberg", "name", False),
