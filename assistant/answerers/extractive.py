@@ -23,6 +23,7 @@ from typing import NamedTuple
 from assistant import answerability as ab
 from assistant.answerers.short import (
     Phrase,
+    asking_clause,
     candidates,
     head_phrase,
     question_kind,
@@ -214,7 +215,7 @@ class ExtractiveAnswerer:
         something new is not answered from months-old news (without ``today``, "old" is
         counted back from the collection's newest article, or the clock's day: see
         ``stale_reason``)."""
-        who = speech_question(focus or question)
+        who = speaker_asked(focus or question)
         if who:
             quoted = self._quote_answer(question, focus, who, passages)
             if quoted is not None:
@@ -386,6 +387,24 @@ class ExtractiveAnswerer:
             missing_names=surface_names(q, names - pterms),
             held=surface_names(q, (name_terms(q) | names) & pterms))
         return decision, sig
+
+
+_PRONOUN = re.compile(r"(?:he|she|they|it|him|her|them)$", re.I)
+_LEAD_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\b[A-Z][a-z]+(?=\s+(?:said|says|made|"
+                        r"told|announced|declared|wrote|posted|promised|warned)\b)")
+
+
+def speaker_asked(question: str) -> str | None:
+    """The speaker a "What did X say ...?" question asks about, read from the clause that asks;
+    a pronoun there ("... this week. What did he say?") is the person the lead-in names
+    ("President Joe Biden" -> "Biden": the surname, so that a title matches no one else)."""
+    asks = asking_clause(question)
+    who = speech_question(asks)
+    if who is None or not _PRONOUN.match(who):
+        return who
+    lead = question.strip()[:len(question.strip()) - len(asks)]
+    m = _LEAD_NAME.search(lead)
+    return m.group().split()[-1] if m else None
 
 
 def stale_reason(question: str, published: str, today: date | None = None,

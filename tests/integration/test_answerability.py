@@ -136,6 +136,10 @@ def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path)
     assert cited.passage.startswith("Trump responded")
     body = (seed_dir / "000_867221607fc7f5dd.txt").read_text(encoding="utf-8")
     assert cited.passage in body
+    # quiz style: a lead-in names the speaker, the question says "he"
+    led = a.ask("President Donald Trump spoke with Putin by phone. What did he reply "
+                "when Putin offered to mediate in the Iran-Israel war?")
+    assert led.short == ans.short
 
 
 def test_eval_hide_gold_reports_both_halves(tmp_path, capsys):

@@ -141,3 +141,13 @@ def test_speech_questions():
     assert speech_question("What did Trump reply when Putin offered to mediate?") == "Trump"
     assert speech_question("What did the Kremlin aide say about Ukraine?") == "the Kremlin aide"
     assert speech_question("What did the Pentagon halt?") is None
+
+
+def test_a_pronoun_asked_about_is_the_person_the_lead_in_names():
+    from assistant.answerers.extractive import speaker_asked
+
+    assert speaker_asked("President Joe Biden made a firm declaration about the pandemic this "
+                         "week. What did he say?") == "Biden"
+    assert speaker_asked("What did Trump reply when Putin offered to mediate?") == "Trump"
+    assert speaker_asked("The talks ended early. What did they say?") is None  # nobody named
+    assert speaker_asked("Who won the final?") is None
