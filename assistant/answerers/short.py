@@ -385,6 +385,8 @@ _PERSON_HEAD = re.compile(
     r"actress|singer|star|ceo|founder|chief|senator|governor|mayor|judge|candidate|author|"
     r"artist|rapper|coach|athlete|spokes(?:wo)?man|spokesperson|director|king|queen|prince|"
     r"princess|pope|billionaire|celebrity|journalist|lawmaker|politician)s?$", re.I)
+_MEMBER_HEAD = re.compile(r"\b(?:member|winner|nominee|recipient|signatory|ally|allies|"
+                          r"rival|partner|buyer|bidder)s?$", re.I)
 _PLACE_HEAD = re.compile(r"\b(?:(?:place|state|nation|continent|region|island|province|town|"
                          r"capital|territory|village)s?|countr(?:y|ies)|cit(?:y|ies)|"
                          r"count(?:y|ies))$", re.I)
@@ -434,6 +436,8 @@ def expected_entities(question: str) -> tuple[str, frozenset[str]] | None:
         return "allow", PLACES
     if _PERSON_HEAD.search(head):
         return "allow", frozenset({"PERSON"})
+    if _MEMBER_HEAD.search(head):
+        return "allow", PERSONISH  # a member of a cabinet is a person, of NATO a country
     if re.match(r"(?:what|which)\b", q):
         return "forbid", frozenset({"PERSON"})
     return None

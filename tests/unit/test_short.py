@@ -187,6 +187,9 @@ def _cand(sentence: str, text: str, kind: str = "name") -> Candidate:
      "Truss", "name", False),
     ("Which country saw its prime minister resign this week?",
      "Britain saw its prime minister resign after weeks of chaos.", "Britain", "name", True),
+    # a member of a cabinet is a person (was: any person forbidden for "which member")
+    ("Which member of the Biden administration tested positive for Covid-19?",
+     "First lady Jill Biden tested positive for Covid-19 again.", "Jill Biden", "name", True),
     # a question for two is not answered by one
     ("A no-hitter was thrown this week. Which two teams are competing in the World Series?",
      "The Astros threw the first combined no-hitter in World Series history.", "Astros", "name",
