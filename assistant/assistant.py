@@ -6,7 +6,6 @@ composes the question path: rewrite → plan filters → retrieve → answer (�
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -48,7 +47,6 @@ if TYPE_CHECKING:
     from index.protocols import IndexStore, KeywordSearch
     from index.stories import StoryIndex
 
-log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 
 
@@ -83,7 +81,7 @@ class Assistant:
         self._keyword: KeywordSearch | None = None
         self._stories: StoryIndex | None = None
         self._idf: Callable[[str], float] = idf_lookup({}, 1.0)
-        self._newest: tuple[int, date | None] | None = None  # (article count, newest day)
+        self._newest: tuple[KeywordSearch, date | None] | None = None  # (read from, day)
         # LLM answerers by name; given ones (a LangChain fake in tests, a model you built
         # yourself) are used instead of the ones settings describe
         self._models: dict[str, BaseChatModel] = dict(chat_models or {})
@@ -241,18 +239,31 @@ class Assistant:
 
     def newest_day(self) -> date | None:
         """The day of the newest dated article in the index (None when none is dated): the
-        collection's "now" for a question about something new when no day is given. Read
-        once per article count, so an ingest is seen."""
-        n = self.store.count_articles()
-        if self._newest is None or self._newest[0] != n:
-            days = [rec.date[:10] for rec in self.store.iter_article_records() if rec.date]
-            try:
-                self._newest = (n, date.fromisoformat(max(days)) if days else None)
-            except ValueError:
-                log.warning("an article date in %s is not ISO (%r); counting from the clock",
-                            self.settings.location, max(days))
-                self._newest = (n, None)
-        return self._newest[1]
+        collection's "now" for a question about something new when no day is given.
+
+        Found by halving the days between 1970 and the clock's day with date-range counts on
+        the keyword side (about 16 index queries, whatever the index's size); cached until
+        the next ingest or refresh."""
+        with self._lock:
+            kw = self._keyword
+            if kw is None:
+                return None
+            if self._newest is not None and self._newest[0] is kw:
+                return self._newest[1]
+        lo, hi = 1, date.today().toordinal() - date(1970, 1, 1).toordinal()  # days since epoch
+        if kw.count_matching(since=lo * 86400) == 0:
+            day = None  # nothing dated (undated chunks carry epoch 0)
+        else:
+            while lo < hi:  # the last day d with an article dated on or after it
+                mid = (lo + hi + 1) // 2
+                if kw.count_matching(since=mid * 86400) > 0:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            day = date.fromordinal(date(1970, 1, 1).toordinal() + lo)
+        with self._lock:
+            self._newest = (kw, day)
+        return day
 
     def _retriever_for(self, q: Query, mode: str) -> HybridRetriever:
         return self.retriever(mode=mode, k=q.k, filters=q.filters, today=q.today)
