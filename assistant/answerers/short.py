@@ -69,7 +69,8 @@ _KIND_ORDER = ("quoted", "duration", "name", "time", "number", "phrase")  # most
 W_LEX, W_DENSE = 1.0, 0.5      # evidence of the sentence a phrase sits in
 W_REDUNDANCY, W_TITLE = 0.3, 0.2
 W_HEAD, W_STATEMENT = 0.5, 1.0
-SENTENCES = 12                 # sentences embedded for the dense evidence
+CHUNK_SHARE = 0.7              # of the chunk's cosine, for a sentence not embedded
+SENTENCES = 6                  # sentences embedded for the dense evidence
 LIMIT = 8                      # phrases kept for the embedding-based features
 STATEMENTS = 4                 # phrases whose restated question is embedded
 STATEMENT_CUT = 10.0           # phrases beyond STATEMENTS drop below those scored
@@ -266,6 +267,12 @@ def short_answer(question: str, passages: Sequence[Passage],
     if embed is not None:
         svecs = embed([question] + [sents[i].text(passages) for i in top])
         qv, svecs = svecs[0], svecs[1:]
+        for st in sents:
+            # a sentence not embedded is credited with a share of its chunk's cosine: one
+            # that says it in other words ("300,000 reservists called up" for "how many
+            # Russians could be conscripted") shares few words but sits in the closest chunk
+            d = passages[st.passage].dense
+            st.dense = CHUNK_SHARE * max(d, 0.0) if d is not None else 0.0
         for i, v in zip(top, svecs, strict=True):
             sents[i].dense = max(dot(qv, v), 0.0)
 
