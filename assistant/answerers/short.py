@@ -69,6 +69,7 @@ _KIND_ORDER = ("quoted", "duration", "name", "time", "number", "phrase")  # most
 W_LEX, W_DENSE = 1.0, 0.5      # evidence of the sentence a phrase sits in
 W_REDUNDANCY, W_TITLE = 0.3, 0.2
 W_HEAD, W_STATEMENT = 0.5, 1.0
+W_NAMED = 0.3                  # named as an instance of the head noun (Hearst patterns)
 CHUNK_SHARE = 0.7              # of the chunk's cosine, for a sentence not embedded
 SENTENCES = 6                  # sentences embedded for the dense evidence
 LIMIT = 8                      # phrases kept for the embedding-based features
@@ -279,6 +280,13 @@ def short_answer(question: str, passages: Sequence[Passage],
     sources = {" ".join(terms(p.source)) for p in passages if p.source}
     bag = [f" {' '.join(terms(f'{p.title} {p.text}'))} " for p in passages]
     titles = [f" {' '.join(terms(p.title))} " for p in passages]
+    asked = head_phrase(question) if kind == "entity" else None
+    # "deliveries to Kyiv" says where they go, not which ones ("the city of X" is X: no "of")
+    after_head = re.compile(rf"\b{re.escape(asked.split()[-1])}\s+(?:to|in|at|from|into|for|"
+                            r"on)\s+(?:the\s+)?$", re.I) \
+        if asked and asked not in ("person", "place") else None
+    instance = _instance_of(asked.split()[-1]) \
+        if asked and asked not in ("person", "place") else None
     found: dict[str, list[tuple[float, Candidate, _Sent]]] = {}
     for si, st in enumerate(sents):
         text = st.text(passages)
@@ -289,8 +297,11 @@ def short_answer(question: str, passages: Sequence[Passage],
             key = " ".join(terms(c.text))
             if not cterms or cterms <= qterms or key in sources:
                 continue  # repeats the question, or is the outlet's name ("CNN")
+            if after_head and after_head.search(text[:c.start]):
+                continue
+            named = W_NAMED if instance and instance(text, c) else 0.0
             found.setdefault(key, []).append(
-                (ev * (0.5 + 0.5 * _proximity(c, starts, spots)), c, st))
+                (ev * (0.5 + 0.5 * _proximity(c, starts, spots)) + named, c, st))
     ranked: list[list[Any]] = []
     for key, occ in found.items():
         occ.sort(key=lambda o: -o[0])
@@ -341,6 +352,29 @@ def short_answer(question: str, passages: Sequence[Passage],
     # answer/refuse decision, but no short answer beats a wrong one
     return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
                   (st.start, st.end), score, fits)
+
+
+def _instance_of(head: str) -> Callable[[str, Candidate], bool]:
+    """Whether a phrase is named in its sentence as an instance of ``head`` (Hearst's
+    patterns): "deliveries ..., including air defence missiles", "condiments such as
+    mustard", "mustard and other condiments", "mustard, a condiment", "the condiment
+    mustard"."""
+    stem = terms(head)
+    if not stem:
+        return lambda _s, _c: False
+    noun = rf"\b{re.escape(head[:max(len(stem[0]), 3)])}\w*"  # condiment, condiments
+    before = re.compile(rf"{noun}(?:\s+\w+){{0,4}}?,?\s+(?:including|such as|like|"
+                        r"especially|notably)\s+(?:the\s+|an?\s+)?$|"
+                        rf"\bthe\s+{noun}\s+$", re.I)
+    after = re.compile(rf"^(?:,?\s+and\s+other\s+{noun}|,\s+(?:a|an|the)\s+(?:\w+\s+)?"
+                       rf"{noun})", re.I)
+
+    def named(sentence: str, cand: Candidate) -> bool:
+        rest = sentence[cand.end:cand.end + 60]
+        whole = re.match(r"\s*(?:[,.;:)]|and\b|or\b|$)", rest)  # "air" of "air defence" is not
+        return bool((whole and before.search(sentence[max(0, cand.start - 80):cand.start])) or
+                    after.search(rest))
+    return named
 
 
 _WH_SLOT = re.compile(r"\b(?:which|what)\b(?:\s+of the following)?|\bhow (?:many|much)\b|"

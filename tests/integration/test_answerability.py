@@ -142,6 +142,16 @@ def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path)
     assert led.short == ans.short
 
 
+def test_which_x_is_answered_by_what_the_article_names_as_an_x(real_store, seed_dir, tmp_path):
+    """Not by where the X goes: "weapons deliveries to Kyiv, including air defence missiles"."""
+    ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
+    a = Assistant(index_dir=tmp_path / "index", store=real_store)
+    ans = a.ask("Which weapons deliveries did the Pentagon halt?")
+    assert ans.answered
+    assert ans.short == "air defence missiles"
+    assert ans.short in ans.citations[ans.short_citation - 1].passage
+
+
 def test_eval_hide_gold_reports_both_halves(tmp_path, capsys):
     """Gold articles hidden by an exclusion filter (one index); a question whose answer another
     article also holds is dropped from the hidden half and counted."""

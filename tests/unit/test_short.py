@@ -128,6 +128,21 @@ def test_agreement_between_articles_and_the_outlet_is_no_answer():
     assert hit.passage == 1
 
 
+def test_which_x_prefers_what_is_named_as_an_x_over_where_the_x_goes():
+    q = "Which weapons deliveries did the Pentagon halt?"
+    ps = [passage("The Pentagon confirmed it was halting some weapons deliveries to Kyiv, "
+                  "including air defence missiles.")]
+    hit = short_answer(q, ps, None, idf)
+    assert hit is not None
+    assert hit.text == "air defence missiles"
+    q = "Which condiment are French supermarkets struggling to stock?"
+    ps = [passage("Stores ran out of mustard and other condiments this week.")]
+    assert short_answer(q, ps, None, idf).text == "mustard"
+    q = "Which city agreed to pay $26 million to two men?"
+    ps = [passage("The city of New York agreed to pay $26 million to the men on Sunday.")]
+    assert short_answer(q, ps, None, idf).text == "New York"  # "city of X" is X
+
+
 def test_short_answer_none_for_yes_no_and_nothing_fitting():
     assert short_answer("Did Ukraine support the proposal?", [passage("Ukraine supported it.")],
                         None, idf) is None
