@@ -21,15 +21,8 @@ from datetime import date
 from typing import NamedTuple
 
 from assistant import answerability as ab
-from assistant.answerers.short import (
-    Phrase,
-    asking_clause,
-    candidates,
-    head_phrase,
-    question_kind,
-    several,
-    short_answer,
-)
+from assistant.answerers.asks import asking_clause, head_phrase, question_kind, several
+from assistant.answerers.short import Phrase, candidates, short_answer
 from assistant.citations import citation_from
 from assistant.text import (
     DURATION,

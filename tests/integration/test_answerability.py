@@ -125,9 +125,15 @@ def test_without_a_day_new_is_counted_from_the_collections_newest_article(sports
     assert "before 2019-07-20, the newest article in this collection" in no.reason
 
 
-def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path):
+@pytest.fixture
+def seeded(real_store, seed_dir, tmp_path) -> Assistant:
+    """The seed articles in a real Chroma with the real model."""
     ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
-    a = Assistant(index_dir=tmp_path / "index", store=real_store)
+    return Assistant(index_dir=tmp_path / "index", store=real_store)
+
+
+def test_what_did_x_reply_answers_with_the_quote(seeded, seed_dir):
+    a = seeded
     ans = a.ask("What did Trump reply when Putin offered to mediate in the Iran-Israel war?")
     assert ans.answered
     assert ans.short == "No, I don’t need help with Iran. I need help with you."
@@ -142,11 +148,9 @@ def test_what_did_x_reply_answers_with_the_quote(real_store, seed_dir, tmp_path)
     assert led.short == ans.short
 
 
-def test_which_x_is_answered_by_what_the_article_names_as_an_x(real_store, seed_dir, tmp_path):
+def test_which_x_is_answered_by_what_the_article_names_as_an_x(seeded):
     """Not by where the X goes: "weapons deliveries to Kyiv, including air defence missiles"."""
-    ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
-    a = Assistant(index_dir=tmp_path / "index", store=real_store)
-    ans = a.ask("Which weapons deliveries did the Pentagon halt?")
+    ans = seeded.ask("Which weapons deliveries did the Pentagon halt?")
     assert ans.answered
     assert ans.short == "air defence missiles"
     assert ans.short in ans.citations[ans.short_citation - 1].passage

@@ -2,14 +2,11 @@
 
 import pytest
 
+from assistant.answerers.asks import asking_clause, head_phrase, question_kind, several
 from assistant.answerers.short import (
     Candidate,
-    asking_clause,
     candidates,
-    head_phrase,
-    question_kind,
     restate,
-    several,
     short_answer,
     type_fits,
 )
@@ -109,11 +106,9 @@ def test_short_answer_prefers_the_asked_kind_and_skips_the_question():
     assert ps[0].text[a:b].startswith("Instagram was fined")
     assert a <= hit.start < hit.end <= b
 
-    q = "Which airline announced a deal to buy Spirit Airlines?"
-    ps = [passage("JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion.")]
-    hit = short_answer(q, ps, None, idf)
-    assert hit is not None
-    assert hit.text == "JetBlue Airways"
+    assert short_of("Which airline announced a deal to buy Spirit Airlines?",
+                    "JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion.") \
+        == "JetBlue Airways"
 
 
 def test_agreement_between_articles_and_the_outlet_is_no_answer():
@@ -128,19 +123,21 @@ def test_agreement_between_articles_and_the_outlet_is_no_answer():
     assert hit.passage == 1
 
 
+def short_of(question: str, text: str) -> str | None:
+    """The short answer to ``question`` from one passage holding ``text`` (no embedder)."""
+    hit = short_answer(question, [passage(text)], None, idf)
+    return None if hit is None else hit.text
+
+
 def test_which_x_prefers_what_is_named_as_an_x_over_where_the_x_goes():
-    q = "Which weapons deliveries did the Pentagon halt?"
-    ps = [passage("The Pentagon confirmed it was halting some weapons deliveries to Kyiv, "
-                  "including air defence missiles.")]
-    hit = short_answer(q, ps, None, idf)
-    assert hit is not None
-    assert hit.text == "air defence missiles"
-    q = "Which condiment are French supermarkets struggling to stock?"
-    ps = [passage("Stores ran out of mustard and other condiments this week.")]
-    assert short_answer(q, ps, None, idf).text == "mustard"
-    q = "Which city agreed to pay $26 million to two men?"
-    ps = [passage("The city of New York agreed to pay $26 million to the men on Sunday.")]
-    assert short_answer(q, ps, None, idf).text == "New York"  # "city of X" is X
+    assert short_of("Which weapons deliveries did the Pentagon halt?",
+                    "The Pentagon confirmed it was halting some weapons deliveries to Kyiv, "
+                    "including air defence missiles.") == "air defence missiles"
+    assert short_of("Which condiment are French supermarkets struggling to stock?",
+                    "Stores ran out of mustard and other condiments this week.") == "mustard"
+    assert short_of("Which city agreed to pay $26 million to two men?",  # "city of X" is X
+                    "The city of New York agreed to pay $26 million to the men on Sunday.") \
+        == "New York"
 
 
 def test_short_answer_none_for_yes_no_and_nothing_fitting():

@@ -1,0 +1,143 @@
+"""What a question asks for: the kind of phrase that answers it, its head noun, the clause
+that asks, how many things, and which entity types may answer it.
+
+Quiz-style news questions often lead in with a statement ("A no-hitter was thrown this week.
+Which two teams ...?"), so everything here reads the clause that asks (``asking_clause``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text import PHRASE_STOP
+
+_NUM_Q = re.compile(r"\bhow (?:much|many|old|long|far|high|big|tall|large|often|soon)\b|"
+                    r"\bwhat (?:percentage|percent|share|proportion|amount|number|price|age)\b",
+                    re.I)
+_YESNO_Q = re.compile(r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|"
+                      r"should)\b", re.I)
+_REASON_Q = re.compile(r"why\b|how\s+(?:did|does|do|is|are|was|were|will|would|can|could|"
+                       r"has|have|had)\b", re.I)  # "How did ...", not "How many ..."
+_TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|month|day|date|time)\b|\bhow soon\b", re.I)
+_AUX = r"(?:is|was|are|were|did|does|do|will|would|has|have|had|can|could|should|might|may)"
+_HEAD_STOP = re.compile(_AUX + r"$|(?:to|of|in|on|at|for|from|by|that|this|recently|soon|"
+                        r"just|won|said|made|took|saw|became|began|led|held|left|hit|set|sold|"
+                        r"bought|told|gave|kept|went|came|plans?|says|wants|\w+ed)$", re.I)
+
+_NUMBER_HEAD = re.compile(r"\b(?:amount|sum|figure|percentage|percent|price|wage|salary|fee|"
+                          r"fine|toll|total|number|rate|age)s?$", re.I)
+_PERSON_HEAD = re.compile(
+    r"\b(?:person|man|woman|people|leader|president|minister|official|aide|player|actor|"
+    r"actress|singer|star|ceo|founder|chief|senator|governor|mayor|judge|candidate|author|"
+    r"artist|rapper|coach|athlete|spokes(?:wo)?man|spokesperson|director|king|queen|prince|"
+    r"princess|pope|billionaire|celebrity|journalist|lawmaker|politician)s?$", re.I)
+_MEMBER_HEAD = re.compile(r"\b(?:member|winner|nominee|recipient|signatory|ally|allies|"
+                          r"rival|partner|buyer|bidder)s?$", re.I)
+_PLACE_HEAD = re.compile(r"\b(?:(?:place|state|nation|continent|region|island|province|town|"
+                         r"capital|territory|village)s?|countr(?:y|ies)|cit(?:y|ies)|"
+                         r"count(?:y|ies))$", re.I)
+_SEVERAL_Q = re.compile(r"(?:which|what)\s+(two|three|four)\b", re.I)
+_SEVERAL = re.compile(r"\s(?:and|&)\s|,\s")  # "Sweden and Finland", "Kroger & Albertsons"
+_TEAM_HEAD = re.compile(r"\b(?:team|club|side|franchise)s?$", re.I)  # "Tampa Bay" is a team
+_WH = re.compile(r"\b(?:who|whom|whose|where|which|what|when|why|how)\b", re.I)
+
+
+def question_kind(question: str) -> str:
+    """``yesno``, ``reason``, ``duration``, ``number``, ``time`` or ``entity``: what kind of
+    phrase answers ``question`` (none for yes/no, nor for why and how-did: a sentence does)."""
+    if _YESNO_Q.match(question.strip()):
+        return "yesno"
+    if _REASON_Q.match(asking_clause(question)):
+        return "reason"
+    if re.search(r"\bhow long\b", question, re.I):
+        return "duration"
+    if _NUM_Q.search(question) and not re.search(r"\bhow soon\b", question, re.I):
+        return "number"
+    if _TIME_Q.search(question):
+        return "time"
+    head = head_phrase(question)
+    if head and _NUMBER_HEAD.search(head):
+        return "number"  # "to which hourly amount?" asks for a figure
+    return "entity"
+
+
+def head_phrase(question: str) -> str | None:
+    """What a which/what/who/where question asks for ("which US national park" -> "US
+    national park"); None when it names nothing."""
+    q = asking_clause(question)
+    if re.match(r"(?:who|whom)\b", q, re.I):
+        return "person"
+    if re.match(r"where\b", q, re.I):
+        return "place"
+    m = re.search(r"\b(?:which|what)\s+(?:of the following\s+|one of the\s+|"
+                  r"(?:is|was|are|were)\s+the\s+)?(?:(?:kind|type|sort|breed|species)\s+"
+                  r"of\s+(?:the\s+|an?\s+)?)?(.*)", q, re.I)  # "which kind of animal": animal
+    if not m:
+        return None
+    head: list[str] = []
+    for w in re.findall(r"[\w’'-]+|[?,.;:]", m.group(1)):
+        if _HEAD_STOP.match(w) or not re.match(r"\w", w) or len(head) == 4:
+            break  # the head noun phrase ends where its verb, or a preposition, begins
+        head.append(w)
+    words = [w for w in head if w.lower() not in PHRASE_STOP]
+    return " ".join(words) or None
+
+
+def is_place_head(head: str) -> bool:
+    """Whether a head noun names a kind of place ("country", "US cities")."""
+    return bool(_PLACE_HEAD.search(head))
+
+
+def is_team_head(head: str) -> bool:
+    """Whether a head noun names a team, which a city may name ("Tampa Bay")."""
+    return bool(_TEAM_HEAD.search(head))
+
+
+def names_several(phrase: str) -> bool:
+    """Whether a phrase names more than one thing ("Sweden and Finland")."""
+    return bool(_SEVERAL.search(phrase))
+
+
+def several(question: str) -> str:
+    """How many things the question asks for, when more than one ("Which two teams ...?" ->
+    "two"), else ""."""
+    m = _SEVERAL_Q.match(asking_clause(question))
+    return m.group(1).lower() if m else ""
+
+
+
+def asking_clause(question: str) -> str:
+    """The part of ``question`` that asks, from its question word on: "A no-hitter was thrown
+    this week. Which two teams ...?" -> "Which two teams ...?"; "In addition to Halloween,
+    which holiday ...?" -> "which holiday ...?". The whole question when it has none."""
+    parts = [p for p in re.split(r"(?<=[.?!])\s+", question.strip()) if p]
+    for part in reversed(parts):
+        m = _WH.search(part)
+        if m:
+            return part[m.start():]
+    return question.strip()
+
+
+def expected_entities(question: str) -> tuple[str, frozenset[str]] | None:
+    """What entity type a question's answer must (``allow``) or must not (``forbid``) have:
+    who -> people and bodies, where / which city -> places, which minister -> a person, and a
+    what/which question about a thing never a person."""
+    from assistant.nlp import PERSONISH, PLACES
+
+    q = question.strip().lower()
+    head = head_phrase(question) or ""
+    if re.match(r"(?:who|whom|whose)\b", q) or head == "person":
+        return "allow", PERSONISH
+    if re.match(r"where\b", q) or head == "place":
+        # where it happened may be an institution's seat ("at the United Nations"), and the
+        # small model reads a place in an odd position as one ("Antarctica's ... glacier")
+        return "allow", PLACES | {"ORG"}
+    if _PLACE_HEAD.search(head):
+        return "allow", PLACES
+    if _PERSON_HEAD.search(head):
+        return "allow", frozenset({"PERSON"})
+    if _MEMBER_HEAD.search(head):
+        return "allow", PERSONISH  # a member of a cabinet is a person, of NATO a country
+    if re.match(r"(?:what|which)\b", q):
+        return "forbid", frozenset({"PERSON"})
+    return None
