@@ -123,6 +123,16 @@ def test_bm25_filters_and_idf_match_the_tantivy_side(tmp_path):
     b = milvus.dense_search(v, 5)
     assert [x for _, x in b] == pytest.approx([x for _, x in a], abs=1e-4)  # same distances
     assert a[0][0].id == b[0][0].id
+    # the collection's newest day (what "new" counts back from when no day is given),
+    # found by date-range counts, is the newest article's on both sides
+    from datetime import date
+
+    from assistant import Assistant
+    from index.stats import index_stats
+
+    newest = date.fromisoformat(index_stats(chroma)["newest"][:10])
+    assert Assistant(settings=chroma_st, store=chroma).newest_day() == newest
+    assert Assistant(settings=_settings(tmp_path), store=milvus).newest_day() == newest
 
 
 def test_seed_gold_same_answers_and_citations_as_chroma_api_cli_and_chat(tmp_path):
