@@ -234,7 +234,7 @@ class ExtractiveAnswerer:
             # the closest sentence is about the topic, not the answer
             decision = ab.Decision(False, decision.probability,
                                    f"The closest passages are about the topic but name no "
-                                   f"{wanted} that answers it.")
+                                   f"{wanted} that {_agree(wanted, 'answers')} it.")
         if decision.answer:
             old = stale_reason(focus or question, lead.passage.date, today, self.newest)
             if old:
@@ -430,6 +430,12 @@ def stale_reason(question: str, published: str, today: date | None = None,
         return ""
     return (f"The closest article that speaks to it is from {day.isoformat()}, {age} days "
             f"before {ref.isoformat()}{what}: too old to say what is “{cue.group().lower()}”.")
+
+
+def _agree(noun: str, verb: str) -> str:
+    """``verb`` (third person singular) agreeing with ``noun``: "two teams that answer"."""
+    plural = bool(re.search(r"[^s]s$", noun)) and not noun.endswith(("news", "series"))
+    return verb[:-1] if plural and verb.endswith("s") else verb
 
 
 def expected_kind(question: str) -> str:

@@ -151,3 +151,12 @@ def test_a_pronoun_asked_about_is_the_person_the_lead_in_names():
     assert speaker_asked("What did Trump reply when Putin offered to mediate?") == "Trump"
     assert speaker_asked("The talks ended early. What did they say?") is None  # nobody named
     assert speaker_asked("Who won the final?") is None
+
+
+def test_a_refusal_for_want_of_a_kind_reads_right():
+    from assistant.answerers.extractive import _agree
+
+    assert _agree("stadium", "answers") == "answers"
+    assert _agree("two teams", "answers") == "answer"
+    assert _agree("cities", "answers") == "answer"
+    assert _agree("news", "answers") == "answers"
