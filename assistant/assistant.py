@@ -87,7 +87,7 @@ class Assistant:
         self._models: dict[str, BaseChatModel] = dict(chat_models or {})
         # the question path's steps (assistant.steps), composed by stream() and as_runnable()
         self.rewrite = Rewrite()
-        self.plan = PlanFilters()
+        self.plan = PlanFilters(self.newest_day)
         self.retrieve_step = Retrieve(self._retriever_for, self._vectors.one,
                                       self.store.count_chunks, settings.location, self.plan)
         self.extractive = ExtractiveAnswer(self._extractive_answerer, self._vectors.one)
@@ -239,7 +239,8 @@ class Assistant:
 
     def newest_day(self) -> date | None:
         """The day of the newest dated article in the index (None when none is dated): the
-        collection's "now" for a question about something new when no day is given.
+        collection's "now" when no day is given, for a question about something new and for
+        "this week", "recently" and the like.
 
         Found by halving the days between 1970 and the clock's day with date-range counts on
         the keyword side (about 16 index queries, whatever the index's size); cached until

@@ -110,13 +110,23 @@ class PlanFilters:
 
     The question's own date phrase ("this week", "in 2019") narrows the dates given as
     options: with ``until`` alone (the evaluation's "as of the question's day"), "this week"
-    still means the seven days before it."""
+    still means the seven days before it. Asked with no day at all, a relative phrase counts
+    back from the collection's newest article (``newest``) when that is before the clock's
+    day: over an archive of 2025 news "this week" is its last week, not the clock's."""
+
+    def __init__(self, newest: Callable[[], date | None] | None = None) -> None:
+        self._newest = newest
 
     def run(self, q: Query, *, question_dates: bool = True) -> Query:
         """``question_dates=False`` ignores a period the question's own words name."""
         s, u = parse_day(q.since, "--since"), parse_day(q.until, "--until")
-        period = dates.parse_period(q.standalone or q.question, q.today or u) \
-            if question_dates else None
+        text = q.standalone or q.question
+        period = dates.parse_period(text, q.today or u) if question_dates else None
+        if period is not None and period.relative and q.today is None and u is None and \
+                self._newest is not None:
+            last = self._newest()  # read only for a relative phrase asked without a day
+            if last is not None and last < date.today():
+                period = dates.parse_period(text, last)
         if period is not None and (s is None or u is None):
             ps = period.since if s is None else max(s, period.since)
             pu = period.until if u is None else min(u, period.until)

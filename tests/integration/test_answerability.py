@@ -83,6 +83,11 @@ def test_this_week_is_a_constraint_an_older_article_does_not_meet(sports, tmp_pa
     assert ok.answered
     assert ok.short == "Hana Lee"
     assert ok.citations[0].date.startswith("2018-07-14")
+    # asked with no day, "this week" is the collection's last week (its newest article is
+    # from 2018-07-15), not the clock's
+    archive = sports.ask(q)
+    assert archive.answered
+    assert archive.short == "Hana Lee"
 
 
 def test_a_question_about_something_new_is_not_answered_from_old_news(sports):

@@ -124,6 +124,30 @@ def test_the_question_period_narrows_an_until_option():
     assert got.filters.since == epoch_of(date(2025, 1, 1))
 
 
+def test_with_no_day_a_relative_phrase_counts_from_the_newest_article():
+    """Over an archive "this week" is its last week; a day given, or a collection newer than
+    the clock's day, leaves the clock's reading; the collection is read only when needed."""
+    from assistant.steps import PlanFilters, Query, epoch_of
+
+    asked: list[bool] = []
+
+    def newest() -> date:
+        asked.append(True)
+        return date(2025, 7, 3)
+
+    plan = PlanFilters(newest)
+    q = Query(question="Which team won this week?")
+    got = plan.run(q.with_(standalone=q.question))
+    assert (got.filters.since, got.filters.until) == (epoch_of(date(2025, 6, 26)),
+                                                    epoch_of(date(2025, 7, 3)))
+    day = Query(question="Which team won this week?", today=date(2025, 7, 10))
+    got = plan.run(day.with_(standalone=day.question))
+    assert got.filters.until == epoch_of(date(2025, 7, 10))
+    plain = Query(question="Which team won the final in 2019?")
+    plan.run(plain.with_(standalone=plain.question))
+    assert len(asked) == 1
+
+
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("10m", 600), ("1h", 3600),
                                                ("45", 45), ("1.5m", 90)])
 def test_watch_intervals(text, seconds):
