@@ -225,8 +225,10 @@ def short_answer(question: str, passages: Sequence[Passage],
             # a sentence not embedded is credited with a share of its chunk's cosine: one
             # that says it in other words ("300,000 reservists called up" for "how many
             # Russians could be conscripted") shares few words but sits in the closest chunk
+            # (only one that shares a word with the question: the chunk's other sentences
+            # are about something else)
             d = passages[st.passage].dense
-            st.dense = CHUNK_SHARE * max(d, 0.0) if d is not None else 0.0
+            st.dense = CHUNK_SHARE * max(d, 0.0) if d is not None and st.lex > 0 else 0.0
         for i, v in zip(top, svecs, strict=True):
             sents[i].dense = max(dot(qv, v), 0.0)
 
