@@ -81,7 +81,8 @@ class Assistant:
         self._keyword: KeywordSearch | None = None
         self._stories: StoryIndex | None = None
         self._idf: Callable[[str], float] = idf_lookup({}, 1.0)
-        self._newest: tuple[KeywordSearch, date | None] | None = None  # (read from, day)
+        # ((keyword side, its chunk count), newest day): see newest_day
+        self._newest: tuple[tuple[KeywordSearch, int], date | None] | None = None
         # LLM answerers by name; given ones (a LangChain fake in tests, a model you built
         # yourself) are used instead of the ones settings describe
         self._models: dict[str, BaseChatModel] = dict(chat_models or {})
@@ -244,12 +245,16 @@ class Assistant:
 
         Found by halving the days between 1970 and the clock's day with date-range counts on
         the keyword side (about 16 index queries, whatever the index's size); cached until
-        the next ingest or refresh."""
+        the index's chunk count or keyword side changes."""
         with self._lock:
             kw = self._keyword
-            if kw is None:
-                return None
-            if self._newest is not None and self._newest[0] is kw:
+        if kw is None:
+            return None
+        # keyed by the chunk count too: Milvus's keyword side is the store itself, the same
+        # object after an ingest
+        key = (kw, kw.count_matching())
+        with self._lock:
+            if self._newest is not None and self._newest[0] == key:
                 return self._newest[1]
         lo, hi = 1, date.today().toordinal() - date(1970, 1, 1).toordinal()  # days since epoch
         if kw.count_matching(since=lo * 86400) == 0:
@@ -263,7 +268,7 @@ class Assistant:
                     hi = mid - 1
             day = date.fromordinal(date(1970, 1, 1).toordinal() + lo)
         with self._lock:
-            self._newest = (kw, day)
+            self._newest = (key, day)
         return day
 
     def _retriever_for(self, q: Query, mode: str) -> HybridRetriever:

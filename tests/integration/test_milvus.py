@@ -125,14 +125,20 @@ def test_bm25_filters_and_idf_match_the_tantivy_side(tmp_path):
     assert a[0][0].id == b[0][0].id
     # the collection's newest day (what "new" counts back from when no day is given),
     # found by date-range counts, is the newest article's on both sides
-    from datetime import date
+    from datetime import date, timedelta
 
     from assistant import Assistant
     from index.stats import index_stats
 
     newest = date.fromisoformat(index_stats(chroma)["newest"][:10])
     assert Assistant(settings=chroma_st, store=chroma).newest_day() == newest
-    assert Assistant(settings=_settings(tmp_path), store=milvus).newest_day() == newest
+    on_milvus = Assistant(settings=_settings(tmp_path), store=milvus)
+    assert on_milvus.newest_day() == newest
+    later = tmp_path / "later"
+    later.mkdir()
+    after = newest + timedelta(days=30)
+    on_milvus.ingest([_article(later, "harbour", "The harbour bridge reopened.", str(after))])
+    assert on_milvus.newest_day() == after  # an ingest is seen
 
 
 def test_seed_gold_same_answers_and_citations_as_chroma_api_cli_and_chat(tmp_path):
