@@ -6,6 +6,7 @@ composes the question path: rewrite → plan filters → retrieve → answer (�
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from index.pipeline import IngestReport
     from index.protocols import IndexStore, KeywordSearch
     from index.stories import StoryIndex
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 
@@ -95,7 +98,11 @@ class Assistant:
         self.refresh()
 
     def warm(self) -> None:
-        """Load the embedding model now rather than on the first question."""
+        """Load the embedding model (and spaCy) now rather than on the first question, and
+        the index's vectors into memory when they fit (``cache_vectors``)."""
+        n = self.store.cache_vectors()
+        if n:
+            log.debug("%d stored vectors read into memory", n)
         self._vectors.one("warm up")
         self._vectors.many(["Warm up the sentence path too."])
         from assistant.nlp import entities

@@ -157,12 +157,10 @@ class HybridRetriever(BaseRetriever):
         """Exact cosine top ``fetch_k`` among ``ids`` (as ``(Document, distance)`` pairs)."""
         if not ids:
             return []
-        got = self.store.vectors_of(ids)
-        if not got:
+        have, matrix = self.store.vector_matrix(ids)
+        if not have:
             return []
-        have = list(got)
-        sims = np.asarray([got[i] for i in have], dtype=np.float32) @ \
-            np.asarray(vector, np.float32)
+        sims = matrix @ np.asarray(vector, np.float32)
         top = np.argsort(-sims, kind="stable")[: self.fetch_k]
         chosen = [have[i] for i in top]
         rows = self.store.get_chunks(chosen)

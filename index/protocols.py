@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -20,6 +20,10 @@ from langchain_core.vectorstores import VectorStore
 
 from index.articles import Meta
 from index.filters import Filters
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,16 @@ class ChunkStore(Protocol):
 
     def vectors_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
         """The stored embedding of each chunk in ``ids`` that exists."""
+        ...
+
+    def vector_matrix(self, ids: Sequence[str]) -> tuple[list[str], NDArray[np.float32]]:
+        """The ids of ``ids`` that exist, and their stored embeddings as matrix rows."""
+        ...
+
+    def cache_vectors(self) -> int:
+        """Read every stored vector into memory when they fit the vector cache (a running
+        app then ranks a date-limited question exactly without a database read); returns
+        how many were read, 0 when the index is too big or the backend filters natively."""
         ...
 
     def dense_search(self, vector: Sequence[float], k: int, filters: Filters | None = None

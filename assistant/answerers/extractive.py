@@ -224,7 +224,8 @@ class ExtractiveAnswerer:
         # The sentence that holds the short answer phrase leads the cited answer; the best
         # scored sentences follow.
         usable = self.usable(question, focus, passages)
-        found = short_answer(focus or question, usable, self.embed_texts, self.idf)
+        found = short_answer(focus or question, usable, self.embed_texts, self.idf,
+                             qvec=None if focus else qvec)
         hit = found if found is not None and found.fits else None
         lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
         decision, sig = self._judge(question, focus, scored[0], lead, found, usable, passages)

@@ -194,11 +194,13 @@ class Phrase:
 
 def short_answer(question: str, passages: Sequence[Passage],
                  embed: Callable[[list[str]], list[list[float]]] | None,
-                 idf: Callable[[str], float], *, limit: int = LIMIT) -> Phrase | None:
+                 idf: Callable[[str], float], *, limit: int = LIMIT,
+                 qvec: Sequence[float] | None = None) -> Phrase | None:
     """The best answer phrase in ``passages`` (retrieved, best first), or None when no phrase
     fits the question (or it asks yes/no, why or how-did); ``Phrase.fits`` is False when spaCy
     says its entity type is wrong for the question (a person for "what will run the lamp?"),
-    or when a question for two gets one ("which two teams": "Astros")."""
+    or when a question for two gets one ("which two teams": "Astros"). ``qvec``: the
+    question's vector when the caller has it (one embedding fewer)."""
     qterms = set(terms(question))
     kind = question_kind(question)
     if kind in ("yesno", "reason") or not passages or not qterms:
@@ -219,8 +221,11 @@ def short_answer(question: str, passages: Sequence[Passage],
                  )[:SENTENCES]
     svecs: list[list[float]] = []
     if embed is not None:
-        svecs = embed([question] + [sents[i].text(passages) for i in top])
-        qv, svecs = svecs[0], svecs[1:]
+        if qvec is not None:
+            qv, svecs = list(qvec), embed([sents[i].text(passages) for i in top])
+        else:
+            svecs = embed([question] + [sents[i].text(passages) for i in top])
+            qv, svecs = svecs[0], svecs[1:]
         for st in sents:
             # a sentence not embedded is credited with a share of its chunk's cosine: one
             # that says it in other words ("300,000 reservists called up" for "how many

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from index.protocols import ArticleRecord
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 VECTOR_CACHE = 50_000  # stored vectors kept in memory (float32: ~80 MB at 384 dimensions)
 
@@ -26,8 +30,24 @@ class VectorCache:
     def get(self, ids: Sequence[str], fetch: Callable[[list[str]], dict[str, Sequence[float]]]
             ) -> dict[str, list[float]]:
         """The vector of each id in ``ids`` that exists; ``fetch`` reads the missing ones."""
+        return {i: v.tolist() for i, v in self._rows(ids, fetch)}
+
+    def matrix(self, ids: Sequence[str], fetch: Callable[[list[str]], dict[str, Sequence[float]]]
+               ) -> tuple[list[str], NDArray[np.float32]]:
+        """The ids of ``ids`` that exist and their vectors as the rows of one float32 matrix
+        (no per-vector Python lists: ranking a week's passages exactly stays a matrix
+        product)."""
+        import numpy as np
+
+        rows = self._rows(ids, fetch)
+        if not rows:
+            return [], np.zeros((0, 0), np.float32)
+        return [i for i, _ in rows], np.stack([v for _, v in rows])
+
+    def _rows(self, ids: Sequence[str], fetch: Callable[[list[str]], dict[str, Sequence[float]]]
+              ) -> list[tuple[str, NDArray[np.float32]]]:
         if not ids:
-            return {}
+            return []
         import numpy as np
 
         cache = self._data
@@ -35,15 +55,27 @@ class VectorCache:
         if missing:
             for i, v in fetch(missing).items():
                 cache[i] = np.asarray(v, dtype=np.float32)
-        out = {}
+        out = []
         for i in ids:
             got = cache.get(i)
             if got is not None:
                 cache.move_to_end(i)
-                out[i] = got.tolist()
+                out.append((i, got))
         while len(cache) > self.limit:
             cache.popitem(last=False)
         return out
+
+    def fill(self, rows: Iterable[tuple[str, Sequence[float]]]) -> int:
+        """Put ``rows`` of ``(id, vector)`` in the cache, up to its limit; how many went in."""
+        import numpy as np
+
+        n = 0
+        for i, v in rows:
+            if len(self._data) >= self.limit:
+                break
+            self._data[i] = np.asarray(v, dtype=np.float32)
+            n += 1
+        return n
 
     def drop(self, ids: Sequence[str]) -> None:
         for cid in ids:

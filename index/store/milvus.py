@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -44,6 +44,10 @@ from index.filters import Filters
 from index.protocols import ArticleRecord, IndexStore, KeywordHit, KeywordSearch
 from index.store.common import VectorCache, article_record
 from index.text import terms
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
 
@@ -288,10 +292,19 @@ class MilvusStore:
                 for r in self._get(CHUNKS, ids, ["text", "meta"])}
 
     def vectors_of(self, ids: Sequence[str]) -> dict[str, list[float]]:
-        def fetch(missing: list[str]) -> dict[str, Any]:
-            return {r["id"]: r["dense"] for r in self._get(CHUNKS, missing, ["dense"])}
+        return self._vectors.get(ids, self._fetch_vectors)
 
-        return self._vectors.get(ids, fetch)
+    def cache_vectors(self) -> int:
+        """Nothing: Milvus runs a filtered search itself (``filters_natively``), so
+        retrieval never ranks passages from stored vectors."""
+        return 0
+
+    def vector_matrix(self, ids: Sequence[str]) -> tuple[list[str], NDArray[np.float32]]:
+        """The ids of ``ids`` that exist and their stored embeddings as matrix rows."""
+        return self._vectors.matrix(ids, self._fetch_vectors)
+
+    def _fetch_vectors(self, missing: list[str]) -> dict[str, Any]:
+        return {r["id"]: r["dense"] for r in self._get(CHUNKS, missing, ["dense"])}
 
     def dense_search(self, vector: Sequence[float], k: int, filters: Filters | None = None
                      ) -> list[tuple[Document, float]]:

@@ -57,6 +57,40 @@ def test_fast_paths_equal_chroma_filtered_search(dated_store, filters, exact, tm
     assert all(filters.accepts(d.metadata) for d, _ in ours)
 
 
+def test_vectors_read_into_memory_rank_a_narrow_period_without_the_database(
+        dated_store, tmp_path, monkeypatch):
+    """``cache_vectors`` reads every stored vector once (the app's warm-up); the exact search
+    of a narrow period then ranks from memory, with Chroma's own filtered search's result."""
+    from assistant import retrieval
+    from index.keyword import refresh
+
+    keyword = refresh(dated_store, tmp_path / "kw")
+    assert dated_store.cache_vectors() == dated_store.count_chunks() > 0
+    monkeypatch.setattr(retrieval, "EXACT_MAX", 1000)
+
+    def no_reads(missing):
+        raise AssertionError(f"read {len(missing)} vectors from the database")
+
+    monkeypatch.setattr(dated_store, "_fetch_vectors", no_reads)
+    r = HybridRetriever(store=dated_store, keyword=keyword, mode="dense", fetch_k=20)
+    v = dated_store.embeddings.embed_query("harbour crane containers")
+    f = Filters(since=1_655_000_000, until=1_656_500_000)
+    ours = r._dense(v, f)
+    theirs = dated_store.dense_search(v, 20, f)
+    assert ours and [round(s, 5) for _, s in ours] == [round(s, 5) for _, s in theirs]
+    ids = [d.id for d, _ in ours]
+    monkeypatch.undo()  # an id not in memory is looked up (and, gone, left out)
+    got, matrix = dated_store.vector_matrix([*ids, "no-such-chunk"])
+    assert got == ids and matrix.shape == (len(ids), 384) and str(matrix.dtype) == "float32"
+
+
+def test_vectors_are_not_read_into_memory_when_the_index_outgrows_the_cache(dated_store,
+                                                                         monkeypatch):
+    monkeypatch.setattr(dated_store._vectors, "limit", dated_store.count_chunks() - 1)
+    assert dated_store.cache_vectors() == 0
+    assert len(dated_store._vectors) == 0
+
+
 def test_accepts_matches_the_where_clause():
     f = Filters(since=10, until=20, sources=("A",))
     assert f.accepts({"date_epoch": 15, "source": "A"})

@@ -220,3 +220,26 @@ def _cand(sentence: str, text: str, kind: str = "name") -> Candidate:
 ])
 def test_type_fits_reads_the_asking_clause(question, sentence, phrase, kind, fits):
     assert type_fits(question, sentence, _cand(sentence, phrase, kind)) is fits
+
+
+def test_the_callers_question_vector_is_used_not_embedded_again():
+    """The answerer has the question's vector from retrieval: short_answer embeds only the
+    evidence sentences and phrases, and ranks with the vector it is given."""
+    from index.embeddings import HashEmbeddings
+
+    emb = HashEmbeddings()
+    seen: list[str] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        seen.extend(texts)
+        return emb.embed_documents(texts)
+
+    q = "How much was Instagram fined this week?"
+    ps = [passage("Instagram was fined $400 million by Ireland's regulator on Monday.")]
+    given = short_answer(q, ps, embed, idf, qvec=emb.embed_query(q))
+    assert q not in seen and seen
+    seen.clear()
+    own = short_answer(q, ps, embed, idf)
+    assert seen[0] == q
+    assert given is not None and own is not None and given.text == own.text == "$400 million"
+    assert given.score == pytest.approx(own.score)
