@@ -36,9 +36,22 @@ def f1(pred: str, golds: Sequence[str]) -> float:
     return best
 
 
+def _spaced(s: str) -> str:
+    """``normalize`` with punctuation read as a word break ("Brazil’s" -> "brazil s",
+    "17-year-old" -> "17 year old"), where ``normalize`` glues the word ("brazils")."""
+    s = s.lower().replace("“", " ").replace("”", " ").replace("’", "'").replace("‘", "'")
+    s = "".join(" " if ch in string.punctuation else ch for ch in s)
+    s = re.sub(r"\b(a|an|the)\b", " ", s)
+    return " ".join(s.split())
+
+
 def contains(pred: str, golds: Sequence[str]) -> float:
-    p = f" {normalize(pred)} "
-    return float(any(normalize(g) and f" {normalize(g)} " in p for g in golds))
+    """Whether ``pred`` holds a gold answer as whole words, after SQuAD normalisation or with
+    punctuation read as a word break: "Brazil’s race" holds "Brazil", "a 17-year-old" holds
+    "17", and "U.S." still holds "US"."""
+    p, q = f" {normalize(pred)} ", f" {_spaced(pred)} "
+    return float(any((normalize(g) and f" {normalize(g)} " in p) or
+                     (_spaced(g) and f" {_spaced(g)} " in q) for g in golds))
 
 
 _STOP = frozenset("of and or in on at to for by with from its their his her".split())

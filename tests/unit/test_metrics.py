@@ -23,6 +23,13 @@ def test_f1_hand_computed():
 def test_contains_is_token_aligned():
     assert metrics.contains("It lasted one hour.", ["one hour"]) == 1.0
     assert metrics.contains("It lasted one hours.", ["one hour"]) == 0.0
+    # punctuation is a word break too: a possessive or a compound still holds the answer
+    assert metrics.contains("Brazil’s presidential race goes to a run-off.", ["Brazil"]) == 1.0
+    assert metrics.contains("A 17-year-old flew around the world.", ["17"]) == 1.0
+    assert metrics.contains("TikTok's ban starts soon.", ["TikTok"]) == 1.0
+    assert metrics.contains("The U.S. said so.", ["US"]) == 1.0
+    assert metrics.contains("Brazilian voters went to the polls.", ["Brazil"]) == 0.0
+    assert metrics.contains("Covid-19 cases rose.", ["9"]) == 0.0
 
 
 def test_hits_and_mrr_hand_computed():
