@@ -77,11 +77,14 @@ def test_vectors_read_into_memory_rank_a_narrow_period_without_the_database(
     f = Filters(since=1_655_000_000, until=1_656_500_000)
     ours = r._dense(v, f)
     theirs = dated_store.dense_search(v, 20, f)
-    assert ours and [round(s, 5) for _, s in ours] == [round(s, 5) for _, s in theirs]
+    assert ours
+    assert [round(s, 5) for _, s in ours] == [round(s, 5) for _, s in theirs]
     ids = [d.id for d, _ in ours]
     monkeypatch.undo()  # an id not in memory is looked up (and, gone, left out)
     got, matrix = dated_store.vector_matrix([*ids, "no-such-chunk"])
-    assert got == ids and matrix.shape == (len(ids), 384) and str(matrix.dtype) == "float32"
+    assert got == ids
+    assert matrix.shape == (len(ids), 384)
+    assert str(matrix.dtype) == "float32"
 
 
 def test_vectors_are_not_read_into_memory_when_the_index_outgrows_the_cache(dated_store,

@@ -237,9 +237,12 @@ def test_the_callers_question_vector_is_used_not_embedded_again():
     q = "How much was Instagram fined this week?"
     ps = [passage("Instagram was fined $400 million by Ireland's regulator on Monday.")]
     given = short_answer(q, ps, embed, idf, qvec=emb.embed_query(q))
-    assert q not in seen and seen
+    assert q not in seen
+    assert seen
     seen.clear()
     own = short_answer(q, ps, embed, idf)
     assert seen[0] == q
-    assert given is not None and own is not None and given.text == own.text == "$400 million"
+    assert given is not None
+    assert own is not None
+    assert given.text == own.text == "$400 million"
     assert given.score == pytest.approx(own.score)
