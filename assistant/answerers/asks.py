@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.text import PHRASE_STOP
+from index.quotes import speech_question
 
 _NUM_Q = re.compile(r"\bhow (?:much|many|old|long|far|high|big|tall|large|often|soon)\b|"
                     r"\bwhat (?:percentage|percent|share|proportion|amount|number|price|age)\b",
@@ -141,3 +142,38 @@ def expected_entities(question: str) -> tuple[str, frozenset[str]] | None:
     if re.match(r"(?:what|which)\b", q):
         return "forbid", frozenset({"PERSON"})
     return None
+
+
+def expected_kind(question: str) -> str:
+    """What a question with a definite answer type asks for ("state", "person", "number",
+    "date"), or "" for one without (why, how, what happened, yes/no)."""
+    kind = question_kind(question)
+    if kind in ("number", "duration"):
+        return "figure"
+    if kind == "time":
+        return "date"
+    if kind == "entity":
+        head = head_phrase(question)
+        many = several(question)
+        if head and many:
+            return f"{many} {head.split()[-1].lower()}"  # "name no two teams"
+        return head.split()[-1].lower() if head else ""
+    return ""
+
+
+_PRONOUN = re.compile(r"(?:he|she|they|it|him|her|them)$", re.I)
+_LEAD_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\b[A-Z][a-z]+(?=\s+(?:said|says|made|"
+                        r"told|announced|declared|wrote|posted|promised|warned)\b)")
+
+
+def speaker_asked(question: str) -> str | None:
+    """The speaker a "What did X say ...?" question asks about, read from the clause that asks;
+    a pronoun there ("... this week. What did he say?") is the person the lead-in names
+    ("President Joe Biden" -> "Biden": the surname, so that a title matches no one else)."""
+    asks = asking_clause(question)
+    who = speech_question(asks)
+    if who is None or not _PRONOUN.match(who):
+        return who
+    lead = question.strip()[:len(question.strip()) - len(asks)]
+    m = _LEAD_NAME.search(lead)
+    return m.group().split()[-1] if m else None

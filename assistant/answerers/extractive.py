@@ -21,7 +21,8 @@ from datetime import date
 from typing import NamedTuple
 
 from assistant import answerability as ab
-from assistant.answerers.asks import asking_clause, head_phrase, question_kind, several
+from assistant.answerers.asks import expected_kind, question_kind, speaker_asked
+from assistant.answerers.refusals import conjugate, stale_reason
 from assistant.answerers.short import Phrase, candidates, short_answer
 from assistant.citations import citation_from
 from assistant.text import (
@@ -35,7 +36,7 @@ from assistant.text import (
 )
 from assistant.types import REFUSAL, Citation, Passage
 from index.chunking import sentence_spans
-from index.quotes import Quote, find_quotes, speech_question
+from index.quotes import Quote, find_quotes
 from index.text import terms
 
 _NUM = r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
@@ -84,9 +85,6 @@ FRESH_SHARE = 0.85  # sentences this close to the best one count as answering it
 COMMON_SHARE = 0.10  # names in more passages than this need not appear in an answering one
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
-STALE_DAYS = 90  # evidence this much older than the question's day is not news about "new" X
-# lower case only: "New York", "New Zealand", "the New Year" are names, not newness
-_NEWS_CUE = re.compile(r"\b(?:new|newest|latest|upcoming|current|currently)\b")
 _FOCUS = re.compile(r"^(?:what|which)\s+(?:is|was|are|were)?\s*(?:the\s+)?(?:name\s+of\s+the\s+)?"
                     r"([a-z]+)\b", re.I)
 
@@ -235,7 +233,7 @@ class ExtractiveAnswerer:
             # the closest sentence is about the topic, not the answer
             decision = ab.Decision(False, decision.probability,
                                    f"The closest passages are about the topic but name no "
-                                   f"{wanted} that {_agree(wanted, 'answers')} it.")
+                                   f"{wanted} that {conjugate(wanted, 'answers')} it.")
         if decision.answer:
             old = stale_reason(focus or question, lead.passage.date, today, self.newest)
             if old:
@@ -381,78 +379,6 @@ class ExtractiveAnswerer:
             missing_names=surface_names(q, names - pterms),
             held=surface_names(q, (name_terms(q) | names) & pterms))
         return decision, sig
-
-
-_PRONOUN = re.compile(r"(?:he|she|they|it|him|her|them)$", re.I)
-_LEAD_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\b[A-Z][a-z]+(?=\s+(?:said|says|made|"
-                        r"told|announced|declared|wrote|posted|promised|warned)\b)")
-
-
-def speaker_asked(question: str) -> str | None:
-    """The speaker a "What did X say ...?" question asks about, read from the clause that asks;
-    a pronoun there ("... this week. What did he say?") is the person the lead-in names
-    ("President Joe Biden" -> "Biden": the surname, so that a title matches no one else)."""
-    asks = asking_clause(question)
-    who = speech_question(asks)
-    if who is None or not _PRONOUN.match(who):
-        return who
-    lead = question.strip()[:len(question.strip()) - len(asks)]
-    m = _LEAD_NAME.search(lead)
-    return m.group().split()[-1] if m else None
-
-
-def stale_reason(question: str, published: str, today: date | None = None,
-                 newest: Callable[[], date | None] | None = None) -> str:
-    """Why an article published on ``published`` cannot answer a question about something
-    *new* ("Which new treat did McDonald's add ...?") asked on ``today``, or "" when it can:
-    the question has no newness cue, the article is undated, or it is recent enough.
-
-    Without ``today`` the reference is the collection's own "now": ``newest()`` (the day of
-    its newest article) when that is before the clock's day, else the clock's day. A
-    question about the new over an archive of 2025 news asks what was new then; over a live
-    collection the newest article is today's."""
-    cue = _NEWS_CUE.search(question)
-    if cue is None or not published:
-        return ""
-    try:
-        day = date.fromisoformat(published[:10])
-    except ValueError:
-        return ""
-    ref, what = today, ""
-    if ref is None:
-        ref = date.today()
-        if (ref - day).days <= STALE_DAYS:
-            return ""
-        last = newest() if newest is not None else None  # asked only when it matters
-        if last is not None and last < ref:
-            ref, what = last, ", the newest article in this collection"
-    age = (ref - day).days
-    if age <= STALE_DAYS:
-        return ""
-    return (f"The closest article that speaks to it is from {day.isoformat()}, {age} days "
-            f"before {ref.isoformat()}{what}: too old to say what is “{cue.group().lower()}”.")
-
-
-def _agree(noun: str, verb: str) -> str:
-    """``verb`` (third person singular) agreeing with ``noun``: "two teams that answer"."""
-    plural = bool(re.search(r"[^s]s$", noun)) and not noun.endswith(("news", "series"))
-    return verb[:-1] if plural and verb.endswith("s") else verb
-
-
-def expected_kind(question: str) -> str:
-    """What a question with a definite answer type asks for ("state", "person", "number",
-    "date"), or "" for one without (why, how, what happened, yes/no)."""
-    kind = question_kind(question)
-    if kind in ("number", "duration"):
-        return "figure"
-    if kind == "time":
-        return "date"
-    if kind == "entity":
-        head = head_phrase(question)
-        if head and several(question):
-            return f"{several(question)} {head.split()[-1].lower()}"  # "name no two teams"
-        return head.split()[-1].lower() if head else ""
-    return ""
 
 
 def _shape(figure: str) -> str:

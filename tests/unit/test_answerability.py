@@ -31,7 +31,7 @@ def test_a_number_glued_to_a_name_is_no_constraint():
 def test_old_news_does_not_answer_a_question_about_something_new():
     from datetime import date
 
-    from assistant.answerers.extractive import stale_reason
+    from assistant.answerers.refusals import stale_reason
 
     q = "Which new treat did McDonald's add to its menu?"
     old = stale_reason(q, "2021-11-10", date(2022, 9, 8))
@@ -48,7 +48,7 @@ def test_old_news_does_not_answer_a_question_about_something_new():
 def test_without_a_day_old_is_counted_from_the_newest_article_or_the_clock():
     from datetime import date, timedelta
 
-    from assistant.answerers.extractive import stale_reason
+    from assistant.answerers.refusals import stale_reason
 
     q = "Which new treat did McDonald's add to its menu?"
     asked: list[bool] = []
@@ -144,7 +144,7 @@ def test_speech_questions():
 
 
 def test_a_pronoun_asked_about_is_the_person_the_lead_in_names():
-    from assistant.answerers.extractive import speaker_asked
+    from assistant.answerers.asks import speaker_asked
 
     assert speaker_asked("President Joe Biden made a firm declaration about the pandemic this "
                          "week. What did he say?") == "Biden"
@@ -154,9 +154,9 @@ def test_a_pronoun_asked_about_is_the_person_the_lead_in_names():
 
 
 def test_a_refusal_for_want_of_a_kind_reads_right():
-    from assistant.answerers.extractive import _agree
+    from assistant.answerers.refusals import conjugate
 
-    assert _agree("stadium", "answers") == "answers"
-    assert _agree("two teams", "answers") == "answer"
-    assert _agree("cities", "answers") == "answer"
-    assert _agree("news", "answers") == "answers"
+    assert conjugate("stadium", "answers") == "answers"
+    assert conjugate("two teams", "answers") == "answer"
+    assert conjugate("cities", "answers") == "answer"
+    assert conjugate("news", "answers") == "answers"
