@@ -193,9 +193,39 @@ def _peak(scores: Sequence[float]) -> float:
     return (ranked[0] - fifth) / ranked[0]
 
 
+# not worth naming as what the articles lack: a question's date phrase (retrieval's period
+# matches it, not the evidence's words) and the quiz's vague praise ("wildly popular show")
+_UNSAID = frozenset(terms("week weekend weeks month months year years day days today tonight "
+                          "recently recent lately yesterday tomorrow major popular famous big "
+                          "biggest huge massive highly wildly widely legendary beloved iconic "
+                          "notable prominent astonishing whopping grand"))
+
+
+def missing_words(question: str, texts: Sequence[str], idf: Callable[[str], float],
+                  names: set[str], *, limit: int = 2, among: int = 4) -> list[str]:
+    """Up to ``limit`` of the question's ``among`` rarest words (not its names, not its date
+    phrase) that none of ``texts`` holds, as the question spells them: what a refusal can
+    name when the articles share the question's topic but not its predicate ("... mention
+    Tesla but not “robot”")."""
+    surface: dict[str, str] = {}
+    for m in re.finditer(r"[A-Za-z][A-Za-z’'-]*", question):
+        w = m.group()
+        stem = terms(w)
+        if len(stem) != 1 or stem[0] in names or stem[0] in _UNSAID:
+            continue
+        if w[:1].isupper() and m.start() > 0:
+            continue  # a name the question spells with a capital: said by ``missing_names``
+        surface.setdefault(stem[0], w.lower().rstrip("’'"))
+    have: set[str] = set()
+    for t in texts:
+        have.update(terms(t))
+    rarest = sorted(surface, key=lambda t: (-idf(t), t))[:among]
+    return [surface[t] for t in rarest if t not in have][:limit]
+
+
 def decide(sig: Mapping[str, float], *, model: Model | None = None,
            missing_constraints: Sequence[str] = (), missing_names: Sequence[str] = (),
-           held: Sequence[str] = ()) -> Decision:
+           held: Sequence[str] = (), absent: Sequence[str] = ()) -> Decision:
     """Answer when the model's probability reaches its threshold; otherwise say why.
 
     A year the question names that the evidence lacks is decisive whatever the model says:
@@ -207,14 +237,15 @@ def decide(sig: Mapping[str, float], *, model: Model | None = None,
         return Decision(False, p, refusal_reason(years, (), held))
     if p >= m.threshold:
         return Decision(True, p)
-    return Decision(False, p, refusal_reason(missing_constraints, missing_names, held))
+    return Decision(False, p, refusal_reason(missing_constraints, missing_names, held, absent))
 
 
 def refusal_reason(missing_constraints: Sequence[str], missing_names: Sequence[str],
-                   held: Sequence[str]) -> str:
-    """One sentence: what the closest articles lack."""
+                   held: Sequence[str], absent: Sequence[str] = ()) -> str:
+    """One sentence: what the closest articles lack (a constraint, a name, else one of the
+    question's words that no retrieved article holds: ``missing_words``)."""
     lack = _join(missing_constraints, quote=True) if missing_constraints else \
-        _join(missing_names) if missing_names else ""
+        _join(missing_names) if missing_names else _join(absent, quote=True) if absent else ""
     if lack:
         if held:
             return f"The closest articles mention {_join(held, conj='and')} but not {lack}."

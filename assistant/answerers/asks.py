@@ -40,6 +40,9 @@ _PLACE_HEAD = re.compile(r"\b(?:(?:place|state|nation|continent|region|island|pr
 _SEVERAL_Q = re.compile(r"(?:which|what)\s+(two|three|four)\b", re.I)
 _SEVERAL = re.compile(r"\s(?:and|&)\s|,\s")  # "Sweden and Finland", "Kroger & Albertsons"
 _TEAM_HEAD = re.compile(r"\b(?:team|club|side|franchise)s?$", re.I)  # "Tampa Bay" is a team
+_MONEY_Q = re.compile(r"\bhow much\b[^?]*\b(?:money|cash|cost|costs|paid|pay|pays|fined?|worth|"
+                      r"damages?|salary|salaries|prize|fees?|spent|spend|earn|earned|earns|"
+                      r"budget|funding|losses)\b", re.I)
 _WH = re.compile(r"\b(?:who|whom|whose|where|which|what|when|why|how)\b", re.I)
 
 
@@ -148,6 +151,8 @@ def expected_kind(question: str) -> str:
     """What a question with a definite answer type asks for ("state", "person", "number",
     "date"), or "" for one without (why, how, what happened, yes/no)."""
     kind = question_kind(question)
+    if kind == "number" and asks_money(question):
+        return "sum of money"
     if kind in ("number", "duration"):
         return "figure"
     if kind == "time":
@@ -177,3 +182,9 @@ def speaker_asked(question: str) -> str | None:
     lead = question.strip()[:len(question.strip()) - len(asks)]
     m = _LEAD_NAME.search(lead)
     return m.group().split()[-1] if m else None
+
+
+def asks_money(question: str) -> bool:
+    """Whether the question asks for a sum of money ("How much prize money ...?", "How much
+    was Instagram fined?"), not a count or a share ("How much have prices risen?")."""
+    return bool(_MONEY_Q.search(asking_clause(question)))

@@ -377,7 +377,9 @@ class ExtractiveAnswerer:
         decision = ab.decide(
             sig, missing_constraints=missing,
             missing_names=surface_names(q, names - pterms),
-            held=surface_names(q, (name_terms(q) | names) & pterms))
+            held=surface_names(q, (name_terms(q) | names) & pterms),
+            absent=ab.missing_words(q, [f"{x.title} {x.text}" for x in passages], self.idf,
+                                    name_terms(q) | names))
         return decision, sig
 
 

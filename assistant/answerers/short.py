@@ -27,6 +27,7 @@ import numpy as np
 
 from assistant.answerers.asks import (
     asking_clause,
+    asks_money,
     expected_entities,
     head_phrase,
     is_place_head,
@@ -55,6 +56,7 @@ _TIME = rf"\b{MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(?:19|20)\d{{2}})?|" \
         rf"\b{WEEKDAYS}\b|\b(?:19|20)\d{{2}}\b"
 _QUOTED = r"[“\"]([^”\"]{2,60})[”\"]"
 _POSSESSIVE = re.compile(r"[’']s$")
+_CURRENCY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yuan|yen|rupees?|francs?)\b", re.I)
 _VERBISH = re.compile(r"(?:ed|ly)$")  # past tenses and adverbs answer no which-question
 _NOT_NAMES = {w.lower() for w in re.findall(r"[A-Za-z]+", MONTHS + WEEKDAYS)} | {
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
@@ -248,11 +250,15 @@ def short_answer(question: str, passages: Sequence[Passage],
     instance = _instance_of(asked.split()[-1]) \
         if asked and asked not in ("person", "place") else None
     found: dict[str, list[tuple[float, Candidate, _Sent]]] = {}
+    money = kind == "number" and asks_money(question)
     for si, st in enumerate(sents):
         text = st.text(passages)
         starts, spots = _question_spots(text, qterms)
         ev = W_LEX * st.lex + W_DENSE * st.dense
         for c in candidates(text, si):
+            if money and c.kind == "number" and \
+                    not _CURRENCY.search(text[max(0, c.start - 2):c.end + 12]):
+                continue  # a sum of money is written with its currency: "three" (sets) is not
             cterms = set(terms(c.text))
             key = " ".join(terms(c.text))
             if not cterms or cterms <= qterms or key in sources:

@@ -67,6 +67,28 @@ def test_no_phrase_of_the_asked_for_kind_is_a_refusal(sports):
     assert ok.short == "Hana Lee"
 
 
+def test_a_refusal_names_what_the_articles_lack_of_the_question(sports):
+    """The articles know the player and the tournament, not the predicate: the refusal says
+    which of the question's words no article holds (not only "about the topic")."""
+    no = sports.ask("Which charity did Luis Ortiz donate his Lakeside Open winnings to?")
+    assert not no.answered
+    assert not no.citations
+    assert "Luis Ortiz" in no.reason
+    assert "“charity”" in no.reason
+    assert "“donate”" in no.reason
+    assert no.reason in no.text
+
+
+def test_a_sum_of_money_is_not_answered_with_a_count(sports):
+    """"Three sets" is the only figure in the articles: it is no prize money."""
+    no = sports.ask("How much prize money did Hana Lee receive for her Lakeside Open title?")
+    assert not no.answered
+    assert no.short == ""
+    assert "name no sum of money" in no.reason
+    ok = sports.ask("How many sets did the women's final at the 2018 Lakeside Open last?")
+    assert ok.answered
+    assert ok.short == "three"
+
 def test_this_week_is_a_constraint_an_older_article_does_not_meet(sports, tmp_path, real_store):
     """"This week" counts back from the question's day: the 2018 final does not answer it,
     the refusal names the period, and the same question a few days after the final is

@@ -90,6 +90,33 @@ def test_reasons_read_as_sentences():
     assert ab.refusal_reason([], ["Zelenskyy", "China"], []) == \
         "The closest articles do not mention Zelenskyy or China."
     assert ab.refusal_reason([], [], []).startswith("The closest passages are about the topic")
+    assert ab.refusal_reason([], [], ["Tesla"], ["robot"]) == \
+        "The closest articles mention Tesla but not “robot”."
+    # a missing constraint or name is the better reason, when there is one
+    assert ab.refusal_reason(["2019"], [], [], ["robot"]) == \
+        "The closest articles do not mention “2019”."
+
+
+def test_the_question_words_no_article_holds_are_named_rarest_first():
+    """What the articles lack of the question's predicate, in the question's own spelling:
+    not its names (said apart), its date phrase or its vague praise."""
+    from index.text import terms
+
+    rare = {t: 9.0 - i for i, t in enumerate(terms("donate charity winnings"))}
+
+    def idf(t: str) -> float:
+        return rare.get(t, 1.0)
+
+    q = "This week, which charity did the popular Luis Ortiz donate his winnings to?"
+    texts = ["Luis Ortiz won the men's final, his second title there; his winnings were large."]
+    names = set(terms("Luis Ortiz"))
+    assert ab.missing_words(q, texts, idf, names) == ["donate", "charity"]
+    assert ab.missing_words(q, texts, idf, names, limit=1) == ["donate"]
+    assert ab.missing_words(q, [*texts, "They donate to a charity."], idf, names) == []
+    # only the rarest few are named: a commoner word says little about the question
+    held = ["Ortiz will donate them."]
+    assert ab.missing_words(q, held, idf, names, among=1) == []
+    assert ab.missing_words(q, held, idf, names, among=2) == ["charity"]
 
 
 def test_shipped_model_matches_the_signals_and_is_calibrated():

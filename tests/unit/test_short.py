@@ -246,3 +246,23 @@ def test_the_callers_question_vector_is_used_not_embedded_again():
     assert own is not None
     assert given.text == own.text == "$400 million"
     assert given.score == pytest.approx(own.score)
+
+
+def test_a_sum_of_money_is_a_figure_with_its_currency():
+    from assistant.answerers.asks import asks_money, expected_kind
+
+    q = "How much prize money did Hana Lee receive for the title?"
+    assert asks_money(q)
+    assert asks_money("Instagram broke the rules. How much was it fined this week?")
+    assert not asks_money("How much have gas prices increased in the last year?")
+    assert not asks_money("How many sets did the final last?")
+    assert expected_kind(q) == "sum of money"
+    assert short_of(q, "Lee won in three sets and took home $50,000 on Saturday.") == "$50,000"
+    assert short_of(q, "Lee won 2.5 million euros on Saturday.") == "2.5 million"
+    # "three" (sets) is no prize money: no short answer, and no figure to answer with
+    assert short_answer(q, [passage("Hana Lee won the title in three sets.")], None, idf) is None
+    fine = short_answer("How many sets did the final last?",
+                        [passage("Hana Lee won the title in three sets.")], None, idf)
+    assert fine is not None
+    assert fine.fits
+    assert fine.text == "three"
