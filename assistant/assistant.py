@@ -127,6 +127,7 @@ class Assistant:
         with self._lock:
             self._keyword = kw
             self._idf = kw.idf
+            self._newest = None  # an edit may move a date without changing any count
             if self._stories is None and self.settings.one_per_story:
                 from index.stories import StoryIndex
 
@@ -252,7 +253,7 @@ class Assistant:
 
         Found by halving the days between 1970 and the clock's day with date-range counts on
         the keyword side (about 16 index queries, whatever the index's size); cached until
-        the index's chunk count or keyword side changes."""
+        the index's chunk count or keyword side changes, or ``refresh`` runs."""
         with self._lock:
             kw = self._keyword
         if kw is None:

@@ -139,6 +139,10 @@ def test_bm25_filters_and_idf_match_the_tantivy_side(tmp_path):
     after = newest + timedelta(days=30)
     on_milvus.ingest([_article(later, "harbour", "The harbour bridge reopened.", str(after))])
     assert on_milvus.newest_day() == after  # an ingest is seen
+    # an edit that moves the date and keeps the chunk count is seen too
+    on_milvus.ingest([_article(later, "harbour", "The harbour bridge reopened.",
+                               str(after + timedelta(days=5)))])
+    assert on_milvus.newest_day() == after + timedelta(days=5)
 
 
 def test_seed_gold_same_answers_and_citations_as_chroma_api_cli_and_chat(tmp_path):
