@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -219,9 +219,10 @@ def _settle(pending: Future[None] | None) -> None:
 @dataclass
 class _Plan:
     items: list[tuple[Article, str, list[Chunk]]]
-    new: list[Chunk]
+    new: list[Chunk]                # to embed
     vec_of: dict[str, list[float]]
     stale: list[str]
+    reused: list[Chunk] = field(default_factory=list)  # stored already: rewritten, not embedded
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -299,7 +300,13 @@ def _prepare(batch: list[Article], store: IndexStore, counts: dict[str, int],
     if fresh:
         for cid in store.existing_chunk_ids(fresh):
             old_ids[cid.rsplit(":", 2)[0]].add(cid)
-    new = [c for _, _, cs in plans for c in cs if c.id not in old_ids[c.article_id]]
+    # A chunk id names its passage's text only: after an edit of the headline (embedded with
+    # every passage) each passage is embedded again; after an edit of the date, source or
+    # URL the stored vectors are reused and the passages rewritten with the new metadata.
+    retitled = {a.id for a, status, _ in plans
+                if status == "updated" and records[a.id].title != a.title}
+    new = [c for _, _, cs in plans for c in cs
+           if c.id not in old_ids[c.article_id] or c.article_id in retitled]
     vec_of = {} if defer else _embed(new, store, plans, failed)
     if not defer and len(vec_of) < len(new):  # an article could not be embedded: drop it
         bad = {c.article_id for c in new if c.id not in vec_of}
@@ -308,11 +315,11 @@ def _prepare(batch: list[Article], store: IndexStore, counts: dict[str, int],
         if not plans:
             return None
     fresh_ids = {c.id for c in new}
-    reused = [c.id for _, _, cs in plans for c in cs if c.id not in fresh_ids]
+    reused = [c for _, _, cs in plans for c in cs if c.id not in fresh_ids]
     if reused:
-        vec_of.update(store.vectors_of(reused))
+        vec_of.update(store.vectors_of([c.id for c in reused]))
     stale = [cid for art, _, cs in plans for cid in old_ids[art.id] - {c.id for c in cs}]
-    return _Plan(plans, new, vec_of, stale)
+    return _Plan(plans, new, vec_of, stale, [c for c in reused if c.id in vec_of])
 
 
 def _embed(new: list[Chunk], store: IndexStore, plans: list[tuple[Article, str, list[Chunk]]],
@@ -348,9 +355,10 @@ def _write(plan: _Plan, store: IndexStore, keyword: KeywordIndex | None,
     records. A crash before the commit record re-does the article on the next run, keyword
     side and story included."""
     new, vec_of = plan.new, plan.vec_of
+    out = [*new, *plan.reused]  # the reused ones carry this version's metadata
     store.write_chunks(
-        [c.id for c in new], [vec_of[c.id] for c in new], [c.text for c in new],
-        [dict(c.metadata) for c in new],
+        [c.id for c in out], [vec_of[c.id] for c in out], [c.text for c in out],
+        [dict(c.metadata) for c in out],
     )
     store.delete_chunks(plan.stale)
     if keyword is not None:

@@ -404,7 +404,9 @@ class MilvusStore:
             return
         self._create(len(vectors[0]))
         self._vectors.drop(ids)
-        known = self.existing_chunk_ids(ids)  # an id names its content: counted already
+        # a rewritten chunk (an edit of its article's title or date) is counted already:
+        # its old terms come out of the BM25 statistics before its new ones go in
+        before = {str(r["id"]): str(r["terms"]) for r in self._get(CHUNKS, ids, ["id", "terms"])}
         rows: list[dict[str, Any]] = [{"id": cid, "dense": [float(x) for x in v], "text": doc,
                  "terms": bm25_terms(f"{m.get('title', '')}\n{doc}")[:TEXT_LEN],
                  "article_id": str(m.get("article_id", "")),
@@ -413,8 +415,9 @@ class MilvusStore:
                 for cid, v, doc, m in zip(ids, vectors, docs, metas, strict=True)]
         for i in range(0, len(rows), BATCH):
             self.client.upsert(CHUNKS, rows[i:i + BATCH])
-        self._count_terms(Counter(t for r in rows if r["id"] not in known
-                                  for t in set(r["terms"].split())))
+        delta = Counter(t for r in rows for t in set(r["terms"].split()))
+        delta.subtract(Counter(t for old in before.values() for t in set(old.split())))
+        self._count_terms(Counter({t: n for t, n in delta.items() if n}))
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
         if not ids or not self._ready[CHUNKS]:

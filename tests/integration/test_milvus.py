@@ -145,6 +145,27 @@ def test_bm25_filters_and_idf_match_the_tantivy_side(tmp_path):
     assert on_milvus.newest_day() == after + timedelta(days=5)
 
 
+
+def test_a_new_headline_moves_the_bm25_statistics_with_it(tmp_path):
+    """An edit of the headline rewrites every passage (the headline is embedded and searched
+    with each): Milvus's document frequencies then equal those of an index built fresh."""
+    from assistant import indexing
+
+    d = tmp_path / "in"
+    d.mkdir()
+    body = " ".join(f"Sentence {i} about the harbour ferry and the town council." for i in range(60))
+    _article(d, "ferry", body)
+    _article(d, "bridge", body.replace("ferry", "bridge"))
+    edited = _fake(tmp_path)
+    indexing.ingest([d], _settings(tmp_path), store=edited)
+    (d / "ferry.md").write_text((d / "ferry.md").read_text().replace("Ferry news", "Zebra crossing"))
+    assert indexing.ingest([d], _settings(tmp_path), store=edited).updated == 1
+    fresh = _fake(tmp_path, "fresh.db")
+    indexing.ingest([d], _settings(tmp_path, "fresh.db"), store=fresh)
+    for t in ["zebra", "cross", "ferri", "news", "harbour"]:
+        assert edited.idf(t) == pytest.approx(fresh.idf(t), rel=1e-9), t
+    assert edited.search("zebra crossing", 3)
+
 def test_seed_gold_same_answers_and_citations_as_chroma_api_cli_and_chat(tmp_path):
     from assistant import Assistant, Settings, indexing
     from tests.chatserver import ChatServer

@@ -42,6 +42,44 @@ def test_changed_article_replaces_its_chunks(fake_store, seed_dir, tmp_path):
     assert kw.search("Reykjavik", 5)
 
 
+
+def _md(d: Path, title: str, date: str) -> Path:
+    p = d / "story.md"
+    p.write_text(f"---\ntitle: {title}\ndate: {date}\nsource: Gazette\n---\n\n"
+                 + "The harbour crane moved forty containers on Monday. " * 30, encoding="utf-8")
+    return d
+
+
+def test_an_edit_of_date_or_headline_reaches_every_stored_passage(fake_store, tmp_path):
+    """Chunk ids name the passage text, so an edit that keeps the text kept the old passages
+    with the old date and headline (citations, date filters and the embedded headline were
+    stale). A new date rewrites them with their stored vectors; a new headline, embedded with
+    every passage, embeds them again."""
+    d = tmp_path / "in"
+    d.mkdir()
+    first = ingest([_md(d, "Crane record", "2024-05-01")], fake_store, keyword_dir=_kw(tmp_path))
+    n = first.chunks_written
+    assert n > 1
+    ids = sorted(fake_store.all_chunk_ids())
+    before = fake_store.vectors_of(ids)
+
+    moved = ingest([_md(d, "Crane record", "2024-06-02")], fake_store, keyword_dir=_kw(tmp_path))
+    assert (moved.updated, moved.chunks_written) == (1, 0)  # nothing embedded again
+    assert sorted(fake_store.all_chunk_ids()) == ids
+    metas = [m for _, _, m in fake_store.iter_chunks()]
+    assert {m["date"] for m in metas} == {"2024-06-02"}
+    assert fake_store.vectors_of(ids) == before
+    kw = KeywordIndex(_kw(tmp_path))
+    assert kw.count_matching(since=1_717_200_000) == n  # 2024-06-01 on: the new date
+
+    retitled = ingest([_md(d, "Harbour strike ends", "2024-06-02")], fake_store,
+                      keyword_dir=_kw(tmp_path))
+    assert (retitled.updated, retitled.chunks_written) == (1, n)
+    assert {m["title"] for _, _, m in fake_store.iter_chunks()} == {"Harbour strike ends"}
+    after = fake_store.vectors_of(ids)
+    assert all(after[i] != before[i] for i in ids)  # the headline is part of what is embedded
+    assert fake_store.count_chunks() == n
+
 def test_remove_article(fake_store, seed_dir, tmp_path):
     ingest([seed_dir], fake_store, keyword_dir=_kw(tmp_path))
     n = fake_store.remove_article("000_867221607fc7f5dd")
