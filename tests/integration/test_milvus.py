@@ -48,14 +48,21 @@ def _article(d: Path, name: str, body: str, date: str = "2024-05-01") -> Path:
     return p
 
 
-def test_reingest_is_idempotent_edits_replace_and_remove_works(tmp_path):
-    from assistant import indexing
-
+def _two_articles(tmp_path: Path) -> tuple[Path, str]:
+    """A folder with two long articles ("ferry", "bridge") of the same sentences; its path and
+    the ferry article's body."""
     d = tmp_path / "in"
     d.mkdir()
     body = " ".join(f"Sentence {i} about the harbour ferry and the town council." for i in range(60))
     _article(d, "ferry", body)
     _article(d, "bridge", body.replace("ferry", "bridge"))
+    return d, body
+
+
+def test_reingest_is_idempotent_edits_replace_and_remove_works(tmp_path):
+    from assistant import indexing
+
+    d, body = _two_articles(tmp_path)
     st = _settings(tmp_path)
     store = _fake(tmp_path)
     first = indexing.ingest([d], st, store=store)
@@ -151,11 +158,7 @@ def test_a_new_headline_moves_the_bm25_statistics_with_it(tmp_path):
     with each): Milvus's document frequencies then equal those of an index built fresh."""
     from assistant import indexing
 
-    d = tmp_path / "in"
-    d.mkdir()
-    body = " ".join(f"Sentence {i} about the harbour ferry and the town council." for i in range(60))
-    _article(d, "ferry", body)
-    _article(d, "bridge", body.replace("ferry", "bridge"))
+    d, _ = _two_articles(tmp_path)
     edited = _fake(tmp_path)
     indexing.ingest([d], _settings(tmp_path), store=edited)
     (d / "ferry.md").write_text((d / "ferry.md").read_text().replace("Ferry news", "Zebra crossing"))
