@@ -213,7 +213,7 @@ def missing_words(question: str, texts: Sequence[str], idf: Callable[[str], floa
         stem = terms(w)
         if len(stem) != 1 or stem[0] in names or stem[0] in _UNSAID:
             continue
-        if w[:1].isupper() and m.start() > 0:
+        if w[:1].isupper() and not re.search(r"(?:^|[.?!:]\s+)$", question[:m.start()]):
             continue  # a name the question spells with a capital: said by ``missing_names``
         surface.setdefault(stem[0], w.lower().rstrip("’'"))
     have: set[str] = set()

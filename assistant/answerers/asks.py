@@ -109,7 +109,6 @@ def several(question: str) -> str:
     return m.group(1).lower() if m else ""
 
 
-
 def asking_clause(question: str) -> str:
     """The part of ``question`` that asks, from its question word on: "A no-hitter was thrown
     this week. Which two teams ...?" -> "Which two teams ...?"; "In addition to Halloween,

@@ -7,11 +7,16 @@ import string
 from collections import Counter
 from collections.abc import Sequence
 
+_PUNCT = frozenset(string.punctuation)
 
-def normalize(s: str) -> str:
-    """SQuAD normalisation: lower, drop punctuation and articles, fold whitespace."""
-    s = s.lower().replace("“", "").replace("”", "").replace("’", "'").replace("‘", "'")
-    s = "".join(ch for ch in s if ch not in set(string.punctuation))
+
+def normalize(s: str, *, breaks: bool = False) -> str:
+    """SQuAD normalisation: lower, drop punctuation and articles, fold whitespace.
+    ``breaks``: punctuation is read as a word break instead ("Brazil’s" -> "brazil s",
+    "17-year-old" -> "17 year old"; SQuAD glues them: "brazils")."""
+    gap = " " if breaks else ""
+    s = s.lower().replace("“", gap).replace("”", gap).replace("’", "'").replace("‘", "'")
+    s = "".join(gap if ch in _PUNCT else ch for ch in s)
     s = re.sub(r"\b(a|an|the)\b", " ", s)
     return " ".join(s.split())
 
@@ -36,22 +41,16 @@ def f1(pred: str, golds: Sequence[str]) -> float:
     return best
 
 
-def _spaced(s: str) -> str:
-    """``normalize`` with punctuation read as a word break ("Brazil’s" -> "brazil s",
-    "17-year-old" -> "17 year old"), where ``normalize`` glues the word ("brazils")."""
-    s = s.lower().replace("“", " ").replace("”", " ").replace("’", "'").replace("‘", "'")
-    s = "".join(" " if ch in string.punctuation else ch for ch in s)
-    s = re.sub(r"\b(a|an|the)\b", " ", s)
-    return " ".join(s.split())
-
-
 def contains(pred: str, golds: Sequence[str]) -> float:
     """Whether ``pred`` holds a gold answer as whole words, after SQuAD normalisation or with
     punctuation read as a word break: "Brazil’s race" holds "Brazil", "a 17-year-old" holds
     "17", and "U.S." still holds "US"."""
-    p, q = f" {normalize(pred)} ", f" {_spaced(pred)} "
-    return float(any((normalize(g) and f" {normalize(g)} " in p) or
-                     (_spaced(g) and f" {_spaced(g)} " in q) for g in golds))
+    for breaks in (False, True):
+        p = f" {normalize(pred, breaks=breaks)} "
+        if any(normalize(g, breaks=breaks) and f" {normalize(g, breaks=breaks)} " in p
+               for g in golds):
+            return 1.0
+    return 0.0
 
 
 _STOP = frozenset("of and or in on at to for by with from its their his her".split())

@@ -216,8 +216,8 @@ class NewsStore:
         and reading their vectors from the database (~35 ms per 500 here) cost more than
         ranking them. ~2 s and ~50 MB for 30,000 passages; nothing for a bigger index."""
         total = self.count_chunks()
-        if not total or total > self._vectors.limit:
-            return 0
+        if not total or total > self._vectors.limit or len(self._vectors) >= total:
+            return 0  # empty, too big, or read already (a second warm-up)
 
         def rows() -> Iterable[tuple[str, Sequence[float]]]:
             offset = 0

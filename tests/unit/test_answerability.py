@@ -117,6 +117,9 @@ def test_the_question_words_no_article_holds_are_named_rarest_first():
     held = ["Ortiz will donate them."]
     assert ab.missing_words(q, held, idf, names, among=1) == []
     assert ab.missing_words(q, held, idf, names, among=2) == ["charity"]
+    # a capital that only starts a sentence of the lead-in is no name
+    lead = "Ortiz won the final. Charity groups asked where he would donate his winnings?"
+    assert ab.missing_words(lead, texts, idf, names) == ["donate", "charity"]
 
 
 def test_shipped_model_matches_the_signals_and_is_calibrated():

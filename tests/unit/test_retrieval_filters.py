@@ -66,6 +66,7 @@ def test_vectors_read_into_memory_rank_a_narrow_period_without_the_database(
 
     keyword = refresh(dated_store, tmp_path / "kw")
     assert dated_store.cache_vectors() == dated_store.count_chunks() > 0
+    assert dated_store.cache_vectors() == 0  # a second warm-up reads nothing again
     monkeypatch.setattr(retrieval, "EXACT_MAX", 1000)
 
     def no_reads(missing):
