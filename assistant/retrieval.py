@@ -86,13 +86,17 @@ class HybridRetriever(BaseRetriever):
         if self.recency_weight and self.today is not None:
             self._recency(fused, dense)
         known = {cid: (text, meta) for cid, text, meta, _ in dense}
+        ranked = sorted(fused, key=lambda c: -fused[c])
+        # one database read for every passage the steps below may look at: the entity boost
+        # only raises passages of its pool, so the head ``_diversify`` takes after it is
+        # still within this one (a read costs ~4 ms, whatever its size)
+        missing = [cid for cid in ranked[: _head(k)] if cid not in known]
+        if missing:
+            known.update(self.store.get_chunks(missing))
         ents = name_terms(query)
         if ents:
             # passages naming every person/place the question names come first among equals
-            pool = sorted(fused, key=lambda c: -fused[c])[: 3 * k + 20]
-            missing = [cid for cid in pool if cid not in known]
-            if missing:
-                known.update(self.store.get_chunks(missing))
+            pool = ranked[: 3 * k + 20]
             for cid in pool:
                 if cid in known:
                     text, meta = known[cid]
@@ -175,7 +179,7 @@ class HybridRetriever(BaseRetriever):
         already taken is left out (it is listed as "also in" instead), never filled in."""
         if not self.per_article and self.stories is None:
             return ranked[:k], {}
-        head = ranked[: 4 * k + 20]
+        head = ranked[: _head(k)]
         missing = [c for c in head if c not in known]
         if missing:
             known.update(self.store.get_chunks(missing))
@@ -235,3 +239,8 @@ class HybridRetriever(BaseRetriever):
             if e:
                 age = max(0.0, (self.today - e) / DAY)
                 fused[cid] *= 1.0 + self.recency_weight * math.exp(-age / self.recency_days)
+
+
+def _head(k: int) -> int:
+    """How many of the fused ranking ``_diversify`` looks at for ``k`` passages."""
+    return 4 * k + 20
