@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.types import Passage
 from index.articles import Article
 from index.errors import LoadError
 
@@ -137,3 +138,16 @@ def make_good_inputs(d: Path) -> list[str]:
     (d / "bom.txt").write_bytes("\ufeffSchool opens\n\nThe new school opened its doors on "
                                 "Monday to 400 pupils.".encode("utf-8"))
     return ["bridge", "library", "latin1", "cp1252", "bom"]
+
+
+def passage(text: str, rank: int = 0, article: str = "a", title: str = "", source: str = "Wire",
+            day: str = "2022-06-16") -> Passage:
+    """A retrieved passage that is a whole article body (for answerers without an index)."""
+    return Passage(chunk_id=f"{article}:{rank}", article_id=article, text=text, start=0,
+                   end=len(text), title=title, date=day, source=source, url="",
+                   score=1.0, dense=None, keyword=None, rank=rank)
+
+
+def flat_idf(_term: str) -> float:
+    """Every word weighs the same (answerers without an index)."""
+    return 1.0

@@ -148,16 +148,22 @@ def candidates(sentence: str, index: int) -> list[Candidate]:
         i = j + 1
     # short lower-case noun phrases ("hearing aids", "mustard"): runs of content words
     run: list[tuple[str, int, int]] = []
+
+    def flush() -> None:
+        for n in (1, 2, 3):
+            for k in range(len(run) - n + 1):
+                add(run[k][1], run[k + n - 1][2], "phrase")
+        run.clear()
+
     for tok, a, b in [*toks, ("", len(sentence), len(sentence))]:
+        if run and sentence[run[-1][2]:a].strip():
+            flush()  # punctuation ends a phrase: not "condiment: mustard"
         if tok and tok.replace("-", "").isalpha() and tok.islower() and tok not in PHRASE_STOP \
                 and len(tok) > 2 and not (tok.isalpha() and _VERBISH.search(tok)) \
                 and tok not in _IRREGULAR:
             run.append((tok, a, b))
             continue
-        for n in (1, 2, 3):
-            for k in range(len(run) - n + 1):
-                add(run[k][1], run[k + n - 1][2], "phrase")
-        run = []
+        flush()
     return out
 
 
@@ -431,6 +437,12 @@ class _Sent:
 
     def text(self, passages: Sequence[Passage]) -> str:
         return str(passages[self.passage].text[self.start:self.end])
+
+
+def kind_fits(kind: str, cand_kind: str) -> bool:
+    """Whether a phrase of ``cand_kind`` can answer a question of ``kind`` at all (a date
+    never answers "how many", a number never "which country")."""
+    return _fits(kind, cand_kind) > MISMATCH
 
 
 def _fits(kind: str, cand_kind: str) -> float:

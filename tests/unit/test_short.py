@@ -10,7 +10,8 @@ from assistant.answerers.short import (
     short_answer,
     type_fits,
 )
-from assistant.types import Passage
+from tests.helpers import flat_idf as idf
+from tests.helpers import passage
 
 
 def test_question_kinds():
@@ -82,16 +83,6 @@ def test_an_ordinal_is_no_name_but_a_name_with_digits_is():
     assert "10th-straight" not in names
     assert "17th" not in names
     assert "3M" in names
-
-
-def passage(text: str, rank: int = 0, article: str = "a", title: str = "", source: str = "Wire"):
-    return Passage(chunk_id=f"{article}:{rank}", article_id=article, text=text, start=0,
-                   end=len(text), title=title, date="2022-06-16", source=source, url="",
-                   score=1.0, dense=None, keyword=None, rank=rank)
-
-
-def idf(_t: str) -> float:
-    return 1.0
 
 
 def test_short_answer_prefers_the_asked_kind_and_skips_the_question():
@@ -266,3 +257,11 @@ def test_a_sum_of_money_is_a_figure_with_its_currency():
     assert fine is not None
     assert fine.fits
     assert fine.text == "three"
+
+
+
+def test_a_phrase_does_not_run_across_punctuation():
+    got = {c.text for c in candidates("Stores ran out of the famous condiment: mustard, "
+                                      "ketchup and relish.", 0) if c.kind == "phrase"}
+    assert "mustard" in got
+    assert not any(":" in t or "," in t for t in got)  # not "condiment: mustard"
