@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from assistant import answerability as ab
 from assistant.answerers.asks import expected_kind, question_kind, speaker_asked
+from assistant.answerers.headline import headline_answer
 from assistant.answerers.refusals import conjugate, stale_reason
 from assistant.answerers.short import Phrase, candidates, short_answer
 from assistant.citations import citation_from
@@ -238,6 +239,16 @@ class ExtractiveAnswerer:
             old = stale_reason(focus or question, lead.passage.date, today, self.newest)
             if old:
                 decision = ab.Decision(False, decision.probability, old)
+        if not decision.answer and not ab.years_of(ab.unmatched_constraints(
+                focus or question, f"{lead.passage.title} {lead.passage.text}",
+                lead.passage.date)):
+            told = headline_answer(focus or question, usable, self.idf, today=today,
+                                   newest=self.newest)
+            if told is not None:
+                # decided by the headline, not by the answerability model: no model signals
+                cite = citation_from(1, told.passage, told.start, told.end, told.share)
+                return Extracted(f"Headline: “{told.passage.title}”. {cite.passage.strip()} [1]",
+                                 [cite], True, told.share, told.phrase, 1)
         if not decision.answer or scored[0].score < self.min_support:
             reason = decision.reason or ab.refusal_reason((), (), ())
             return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score,
