@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from assistant import answerability as ab
 from assistant.answerers.asks import expected_kind, question_kind, speaker_asked
-from assistant.answerers.headline import headline_answer
+from assistant.answerers.headline import Told, headline_answer
 from assistant.answerers.refusals import conjugate, stale_reason
 from assistant.answerers.short import Phrase, candidates, short_answer
 from assistant.citations import citation_from
@@ -226,6 +226,12 @@ class ExtractiveAnswerer:
         found = short_answer(focus or question, usable, self.embed_texts, self.idf,
                              qvec=None if focus else qvec)
         hit = found if found is not None and found.fits else None
+        # a headline that states what the question asks names the answer more surely than a
+        # body sentence ranked on words (see ``assistant.answerers.headline``)
+        told = headline_answer(focus or question, usable, self.idf, today=today,
+                               newest=self.newest)
+        if told is not None and (hit is None or told.phrase.lower() not in hit.text.lower()):
+            return _from_headline(told)
         lead = scored[0] if hit is None else _holding(hit, usable[hit.passage], scored)
         decision, sig = self._judge(question, focus, scored[0], lead, found, usable, passages)
         wanted = expected_kind(focus or question)
@@ -239,16 +245,8 @@ class ExtractiveAnswerer:
             old = stale_reason(focus or question, lead.passage.date, today, self.newest)
             if old:
                 decision = ab.Decision(False, decision.probability, old)
-        if not decision.answer and not ab.years_of(ab.unmatched_constraints(
-                focus or question, f"{lead.passage.title} {lead.passage.text}",
-                lead.passage.date)):
-            told = headline_answer(focus or question, usable, self.idf, today=today,
-                                   newest=self.newest)
-            if told is not None:
-                # decided by the headline, not by the answerability model: no model signals
-                cite = citation_from(1, told.passage, told.start, told.end, told.share)
-                return Extracted(f"Headline: “{told.passage.title}”. {cite.passage.strip()} [1]",
-                                 [cite], True, told.share, told.phrase, 1)
+        if not decision.answer and told is not None:
+            return _from_headline(told)  # the body says it too weakly; the headline says it
         if not decision.answer or scored[0].score < self.min_support:
             reason = decision.reason or ab.refusal_reason((), (), ())
             return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score,
@@ -426,6 +424,15 @@ class Extracted(NamedTuple):
     signals: dict[str, float] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
     probability: float | None = None
     reason: str = ""
+
+
+def _from_headline(told: Told) -> Extracted:
+    """The answer a headline gives: the headline quoted, then the body sentence it cites (a
+    citation is body text). Decided by the headline, not by the answerability model: no
+    model signals."""
+    cite = citation_from(1, told.passage, told.start, told.end, told.share)
+    return Extracted(f"Headline: “{told.passage.title}”. {cite.passage.strip()} [1]", [cite],
+                     True, told.share, told.phrase, 1)
 
 
 def _holding(hit: Phrase, passage: Passage, scored: list[Scored]) -> Scored:

@@ -69,3 +69,18 @@ def test_headline_answer_finds_the_sentence_with_most_of_the_question():
     assert told.phrase == "Walmart"
     assert body[told.start:told.end].startswith("On Monday, Walmart said")
     assert told.share >= 0.5
+
+
+def test_a_headline_that_names_the_answer_outranks_a_body_phrase_ranked_on_words():
+    q = "Kanye West announced he is acquiring which controversial social media platform?"
+    body = ("West is acquiring the controversial social media platform after being removed "
+            "from Twitter this month. The deal was announced by Parler's parent company on "
+            "Monday.")
+    title = "Kanye West to acquire conservative social media platform Parler"
+    ex = ExtractiveAnswerer(None, flat_idf)
+    plain = ex.answer(q, None, [passage(body, 0, "a", title="Tech news")])
+    assert plain.short == "Twitter"  # the body sentence that shares most words names Twitter
+    got = ex.answer(q, None, [passage(body, 0, "a", title=title)])
+    assert got.answered
+    assert got.short == "Parler"
+    assert got.citations[0].passage.startswith("The deal was announced by Parler")
