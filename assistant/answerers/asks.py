@@ -37,6 +37,8 @@ _MEMBER_HEAD = re.compile(r"\b(?:member|winner|nominee|recipient|signatory|ally|
 _PLACE_HEAD = re.compile(r"\b(?:(?:place|state|nation|continent|region|island|province|town|"
                          r"capital|territory|village)s?|countr(?:y|ies)|cit(?:y|ies)|"
                          r"count(?:y|ies))$", re.I)
+_WORK_HEAD = re.compile(r"\b(?:show|series|sitcom|drama|movie|film|documentary|book|novel|"
+                        r"memoir|song|single|album|musical|podcast|episode)s?$", re.I)
 _SEVERAL_Q = re.compile(r"(?:which|what)\s+(two|three|four)\b", re.I)
 _SEVERAL = re.compile(r"\s(?:and|&)\s|,\s")  # "Sweden and Finland", "Kroger & Albertsons"
 _TEAM_HEAD = re.compile(r"\b(?:team|club|side|franchise)s?$", re.I)  # "Tampa Bay" is a team
@@ -141,6 +143,9 @@ def expected_entities(question: str) -> tuple[str, frozenset[str]] | None:
         return "allow", frozenset({"PERSON"})
     if _MEMBER_HEAD.search(head):
         return "allow", PERSONISH  # a member of a cabinet is a person, of NATO a country
+    if _WORK_HEAD.search(head):
+        # a show, film or book is no company, place or people ("Netflix" for "which show")
+        return "forbid", frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"})
     if re.match(r"(?:what|which)\b", q):
         return "forbid", frozenset({"PERSON"})
     return None

@@ -142,8 +142,10 @@ def candidates(sentence: str, index: int) -> list[Candidate]:
         text = _POSSESSIVE.sub("", sentence[a:toks[j][2]])
         common = all(w.lower() in PHRASE_STOP or w.lower() in _NOT_NAMES for w in words)
         if not common:
-            # a capitalised first word of a sentence may be an ordinary word
-            kind = "phrase" if i == 0 and len(words) == 1 and not tok.isupper() else "name"
+            # a capitalised first word of a sentence (or of what follows a colon: "Tip 3:
+            # Know the difference") may be an ordinary word
+            first = i == 0 or sentence[:a].rstrip().endswith(":")
+            kind = "phrase" if first and len(words) == 1 and not tok.isupper() else "name"
             add(a, a + len(text), kind)
         i = j + 1
     # short lower-case noun phrases ("hearing aids", "mustard"): runs of content words

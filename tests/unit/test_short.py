@@ -208,6 +208,12 @@ def _cand(sentence: str, text: str, kind: str = "name") -> Candidate:
     ("The glacier could raise sea levels by feet. Where is the glacier located?",
      "Antarctica’s so-called “doomsday glacier” has the potential to rapidly collapse.",
      "Antarctica", "name", True),
+    # a show, film or book is no company: "Netflix" does not answer "which show"
+    ("Which wildly popular show was recently green lit for a new season?",
+     "Netflix announced Sunday that the wildly popular South Korean show is green lit.",
+     "Netflix", "name", False),
+    ("Which wildly popular show was recently green lit for a new season?",
+     "“Squid Game” is officially coming back, Netflix said.", "Squid Game", "quoted", True),
 ])
 def test_type_fits_reads_the_asking_clause(question, sentence, phrase, kind, fits):
     assert type_fits(question, sentence, _cand(sentence, phrase, kind)) is fits
@@ -265,3 +271,10 @@ def test_a_phrase_does_not_run_across_punctuation():
                                       "ketchup and relish.", 0) if c.kind == "phrase"}
     assert "mustard" in got
     assert not any(":" in t or "," in t for t in got)  # not "condiment: mustard"
+
+
+def test_a_capital_after_a_colon_may_be_an_ordinary_word():
+    kinds = {c.text: c.kind for c in candidates("Tip 3: Know the difference between the two, "
+                                                "says Dr. Nicholas Reed.", 0)}
+    assert kinds["Know"] == "phrase"  # like a sentence's first word, not a name
+    assert kinds["Nicholas Reed"] == "name"
