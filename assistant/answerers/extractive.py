@@ -78,6 +78,10 @@ def answer_type_bonus(question: str, sentence: str) -> float:
     return 0.0
 
 
+_CAUSE = re.compile(r"\b(?:because|due to|caused by|owing to|thanks to|as a result|in order to|"
+                    r"so that|amid|after|following|citing|blamed|reasons?|risks?|fears?|"
+                    r"concerns?|danger|to (?:avoid|prevent|protect|address|curb|reduce|stop))\b",
+                    re.I)
 QUOTE_MIN_LEX = 0.3  # a quote of the speaker must share this much with the question
 _SPEECH_TERMS = set(terms("say said reply replied respond responded answer answered tell told "
                           "promise promised write wrote warn warned claim claimed add added"))
@@ -261,6 +265,13 @@ class ExtractiveAnswerer:
             if s is not lead and s.score >= max(self.min_support, 0.85 * scored[0].score) \
                     and not _overlaps(s, chosen):
                 chosen.append(s)
+        if question_kind(focus or question) == "reason" and \
+                not any(_CAUSE.search(c.passage.text[c.start:c.end]) for c in chosen):
+            # a why-question is answered by a sentence that gives a reason, not by one that
+            # only shares its topic ("The recall affects 245,030 vehicles ...")
+            reason = "The closest passages are about the topic but do not say why."
+            return Extracted(f"{REFUSAL} {reason}", [], False, scored[0].score, signals=sig,
+                             probability=decision.probability, reason=reason)
         # read in article order when both come from one article
         chosen.sort(key=lambda s: (s.passage.article_id != lead.passage.article_id,
                                    s.passage.article_id, s.passage.start + s.start))
