@@ -192,3 +192,16 @@ def asks_money(question: str) -> bool:
     """Whether the question asks for a sum of money ("How much prize money ...?", "How much
     was Instagram fined?"), not a count or a share ("How much have prices risen?")."""
     return bool(_MONEY_Q.search(asking_clause(question)))
+
+
+_CHANGE_Q = re.compile(r"\bby how much\b|\bhow much (?:have|has|had|did|do|does|will|would|"
+                       r"could|is|are|was|were)\b[^?]*\b(?:increas|rise|risen|rose|grow|grew|"
+                       r"fall|fell|drop|declin|climb|jump|soar|surg|spik|shr[iu]nk|go up|gone up|"
+                       r"go down|gone down)\w*", re.I)
+
+
+def asks_change(question: str) -> bool:
+    """Whether the question asks by how much something changed ("How much have gas prices
+    increased over the past year?"): a share or a difference answers it, not the level the
+    thing stands at ("$5" a gallon)."""
+    return bool(_CHANGE_Q.search(asking_clause(question)))

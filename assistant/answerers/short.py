@@ -27,6 +27,7 @@ import numpy as np
 
 from assistant.answerers.asks import (
     asking_clause,
+    asks_change,
     asks_money,
     expected_entities,
     head_phrase,
@@ -56,6 +57,9 @@ _TIME = rf"\b{MONTHS}(?:\s+\d{{1,2}})?(?:,?\s+(?:19|20)\d{{2}})?|" \
         rf"\b{WEEKDAYS}\b|\b(?:19|20)\d{{2}}\b"
 _QUOTED = r"[“\"]([^”\"]{2,60})[”\"]"
 _POSSESSIVE = re.compile(r"[’']s$")
+_PCT_RX = re.compile(_PCT)
+_BY = re.compile(r"\b(?:by|up|down|rise of|increase of|drop of|fall of)\s+(?:about\s+|nearly\s+|"
+                 r"almost\s+|more than\s+)?$", re.I)
 _CURRENCY = re.compile(r"[$€£¥]|\b(?:dollars?|euros?|pounds?|yuan|yen|rupees?|francs?)\b", re.I)
 _VERBISH = re.compile(r"(?:ed|ly)$")  # past tenses and adverbs answer no which-question
 _NOT_NAMES = {w.lower() for w in re.findall(r"[A-Za-z]+", MONTHS + WEEKDAYS)} | {
@@ -259,6 +263,7 @@ def short_answer(question: str, passages: Sequence[Passage],
         if asked and asked not in ("person", "place") else None
     found: dict[str, list[tuple[float, Candidate, _Sent]]] = {}
     money = kind == "number" and asks_money(question)
+    change = kind == "number" and asks_change(question)
     for si, st in enumerate(sents):
         text = st.text(passages)
         starts, spots = _question_spots(text, qterms)
@@ -267,6 +272,9 @@ def short_answer(question: str, passages: Sequence[Passage],
             if money and c.kind == "number" and \
                     not _CURRENCY.search(text[max(0, c.start - 2):c.end + 12]):
                 continue  # a sum of money is written with its currency: "three" (sets) is not
+            if change and c.kind == "number" and not _PCT_RX.fullmatch(c.text) and \
+                    not _BY.search(text[max(0, c.start - 12):c.start]):
+                continue  # how much it rose: "60%" or "up $2", not the level "$5"
             cterms = set(terms(c.text))
             key = " ".join(terms(c.text))
             if not cterms or cterms <= qterms or key in sources:

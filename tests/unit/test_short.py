@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answerers.asks import asking_clause, head_phrase, question_kind, several
+from assistant.answerers.asks import asking_clause, asks_change, head_phrase, question_kind, several
 from assistant.answerers.short import (
     Candidate,
     candidates,
@@ -278,3 +278,15 @@ def test_a_capital_after_a_colon_may_be_an_ordinary_word():
                                                 "says Dr. Nicholas Reed.", 0)}
     assert kinds["Know"] == "phrase"  # like a sentence's first word, not a name
     assert kinds["Nicholas Reed"] == "name"
+
+
+def test_how_much_it_changed_is_a_share_or_a_difference_not_the_level():
+    q = "Despite dropping slightly from recent record levels, how much have gas prices " \
+        "increased in the US over the past year?"
+    assert asks_change(q)
+    assert not asks_change("How much was Instagram fined this week?")
+    text = ("A gallon of regular now costs $5 on average, and gas prices have increased 60% "
+            "over the past year, according to AAA.")
+    assert short_of(q, text) == "60%"
+    assert short_of("How much have rents gone up this year?",
+                    "Rents averaged $2,000 in June, up $150 from January.") == "$150"
