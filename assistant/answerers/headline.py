@@ -111,5 +111,15 @@ def _sentence_with(phrase: str, article_id: str, passages: Sequence[Passage],
             if m and not is_fragment(r.text[a:b]):
                 w = weight(r.text[a:b])
                 if best is None or w > best[0]:
-                    best = (w, r, a, b, m.group())
+                    best = (w, r, a, b, _whole(r.text[a:b], m.start() - a, m.end() - a))
     return None if best is None else best[1:]
+
+
+def _whole(sentence: str, start: int, end: int) -> str:
+    """The name the body ends with ``sentence[start:end]``, kept whole: the headline's
+    "Avalanche" is "Colorado Avalanche" in "The Colorado Avalanche are Stanley Cup champions".
+    Only to the left: a name that runs on past the phrase is another one ("Japan
+    Meteorological Agency" is not "Japan")."""
+    names = [c for c in candidates(sentence, 0)
+             if c.kind == "name" and c.start <= start and c.end == end]
+    return max(names, key=lambda c: c.end - c.start).text if names else sentence[start:end]

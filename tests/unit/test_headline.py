@@ -84,3 +84,20 @@ def test_a_headline_that_names_the_answer_outranks_a_body_phrase_ranked_on_words
     assert got.answered
     assert got.short == "Parler"
     assert got.citations[0].passage.startswith("The deal was announced by Parler")
+
+
+def test_the_headlines_name_is_kept_whole_as_the_body_writes_it():
+    q = "Which team won the Stanley Cup championship?"
+    body = ("The Colorado Avalanche are Stanley Cup champions for the first time since 2001. "
+            "Japan Airlines flew the team home.")
+    ps = [passage(body, 0, "a", title="Stanley Cup: Avalanche beat Lightning to win championship")]
+    told = headline_answer(q, ps, flat_idf)
+    assert told is not None
+    assert told.phrase == "Colorado Avalanche"  # only to the left: not a longer other name
+    assert body[told.start:told.end].startswith("The Colorado Avalanche are")
+    q2 = "Which country raised its volcano alert to the highest level?"
+    body2 = "The Japan Meteorological Agency raised the alert on Sunday evening."
+    ps2 = [passage(body2, 0, "a", title="Japan raises volcano alert to highest level")]
+    told2 = headline_answer(q2, ps2, flat_idf)
+    assert told2 is not None
+    assert told2.phrase == "Japan"
