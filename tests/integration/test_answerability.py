@@ -4,6 +4,7 @@ a year no article covers, a quote asked for, and the hidden-gold evaluation."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -287,3 +288,44 @@ def test_an_evolving_figure_is_given_as_of_its_date_with_the_earlier_one(real_st
     assert b.answered
     assert not b.text.startswith("As of")
     assert "12" in b.text
+
+
+RETAIL = """---
+title: Northgate is slashing prices on clothing and other products
+date: 2022-07-26
+source: Business Desk
+---
+Apparel at Northgate is requiring more markdown dollars, the chain told investors on Monday.
+Shoppers have cut back on discretionary items as the highest inflation in four decades bites.
+Analysts expect the discounts to weigh on profits through the autumn.
+"""
+RETAIL_OTHER = """---
+title: Harbor Mart reports strong grocery sales
+date: 2022-07-27
+source: Business Desk
+---
+Harbor Mart said grocery sales rose in the second quarter as shoppers cooked at home more often.
+"""
+
+
+def test_a_headline_that_states_the_answer_answers_on_the_real_model(real_store, tmp_path):
+    """The body says it in other words; the headline says it: the answer quotes the headline,
+    the bold short answer is the name, and the citation is the body sentence that holds it."""
+    d = tmp_path / "arts"
+    d.mkdir()
+    (d / "northgate.md").write_text(RETAIL, encoding="utf-8")
+    (d / "harbor.md").write_text(RETAIL_OTHER, encoding="utf-8")
+    ingest([d], real_store, keyword_dir=tmp_path / "index" / "keyword")
+    a = Assistant(index_dir=tmp_path / "index", store=real_store)
+    got = a.ask("Which retailer is slashing prices on clothing and other products?",
+                today=date(2022, 7, 28))
+    assert got.answered
+    assert got.short == "Northgate"
+    assert got.text.startswith("Headline: “Northgate is slashing prices on clothing")
+    assert got.citations[0].passage.startswith("Apparel at Northgate is requiring")
+    assert got.citations[got.short_citation - 1].passage.count("Northgate") == 1
+    # a year the article does not have: the headline does not answer it
+    no = a.ask("Which retailer slashed prices on clothing and other products in 2019?",
+               today=date(2022, 7, 28))
+    assert not no.answered
+    assert "“2019”" in no.reason
