@@ -442,7 +442,9 @@ def _from_headline(told: Told) -> Extracted:
     citation is body text). Decided by the headline, not by the answerability model: no
     model signals."""
     cite = citation_from(1, told.passage, told.start, told.end, told.share)
-    return Extracted(f"Headline: “{told.passage.title}”. {cite.passage.strip()} [1]", [cite],
+    # a "[2]" in a headline is no citation marker of ours
+    title = re.sub(r"\[(\d+)\]", r"(\1)", " ".join(told.passage.title.split()))
+    return Extracted(f"Headline: “{title}”. {cite.passage.strip()} [1]", [cite],
                      True, told.share, told.phrase, 1)
 
 

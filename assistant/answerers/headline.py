@@ -21,10 +21,10 @@ text quotes the headline before it, so the reader sees what it rests on.
 
 On the RealTime QA dev set (``newsdesk eval --hide-gold``) this answered two questions the
 answerer refused (Walmart, North Korea) and changed five short answers: two wrong ones right
-(Twitter -> Parler, Tampa Bay -> Avalanche), two made whole (Broncos -> Denver Broncos, New
-York -> New York City), one reordered ("Finland and Sweden", which the order-bound contains
-check scores wrong): contains 0.622 -> 0.653, F1 0.549 -> 0.588; no hidden-gold question
-more was answered.
+(Twitter -> Parler, Tampa Bay -> Colorado Avalanche), two made whole (Broncos -> Denver
+Broncos, New York -> New York City), one reordered ("Finland and Sweden", which the
+order-bound contains check scores wrong): contains 0.622 -> 0.653, F1 0.549 -> 0.592; no
+hidden-gold question more was answered.
 """
 
 from __future__ import annotations

@@ -101,3 +101,10 @@ def test_the_headlines_name_is_kept_whole_as_the_body_writes_it():
     told2 = headline_answer(q2, ps2, flat_idf)
     assert told2 is not None
     assert told2.phrase == "Japan"
+
+
+def test_a_marker_in_a_headline_is_not_a_citation():
+    got = answer(QUESTION, "Walmart [2] is slashing prices on clothing and other products")
+    assert got.answered
+    assert got.text.startswith("Headline: “Walmart (2) is slashing prices")
+    assert "[2]" not in got.text
