@@ -31,14 +31,20 @@ Luis Ortiz won the men's final at the 2018 Lakeside Open on Sunday, his second t
 """
 
 
-@pytest.fixture
-def sports(real_store, tmp_path) -> Assistant:
+def indexed(real_store, tmp_path, files: dict[str, str]) -> Assistant:
+    """An assistant over a real index of ``files`` (name -> Markdown article)."""
     d = tmp_path / "arts"
     d.mkdir()
-    (d / "women2018.md").write_text(FINAL_2018, encoding="utf-8")
-    (d / "men2018.md").write_text(FINAL_2018_MEN, encoding="utf-8")
+    for name, text in files.items():
+        (d / name).write_text(text, encoding="utf-8")
     ingest([d], real_store, keyword_dir=tmp_path / "index" / "keyword")
     return Assistant(index_dir=tmp_path / "index", store=real_store)
+
+
+@pytest.fixture
+def sports(real_store, tmp_path) -> Assistant:
+    return indexed(real_store, tmp_path, {"women2018.md": FINAL_2018,
+                                          "men2018.md": FINAL_2018_MEN})
 
 
 def test_a_year_no_article_covers_is_refused_and_said(sports):
@@ -311,12 +317,7 @@ Harbor Mart said grocery sales rose in the second quarter as shoppers cooked at 
 def test_a_headline_that_states_the_answer_answers_on_the_real_model(real_store, tmp_path):
     """The body says it in other words; the headline says it: the answer quotes the headline,
     the bold short answer is the name, and the citation is the body sentence that holds it."""
-    d = tmp_path / "arts"
-    d.mkdir()
-    (d / "northgate.md").write_text(RETAIL, encoding="utf-8")
-    (d / "harbor.md").write_text(RETAIL_OTHER, encoding="utf-8")
-    ingest([d], real_store, keyword_dir=tmp_path / "index" / "keyword")
-    a = Assistant(index_dir=tmp_path / "index", store=real_store)
+    a = indexed(real_store, tmp_path, {"northgate.md": RETAIL, "harbor.md": RETAIL_OTHER})
     got = a.ask("Which retailer is slashing prices on clothing and other products?",
                 today=date(2022, 7, 28))
     assert got.answered
