@@ -227,8 +227,10 @@ class ExtractiveAnswerer:
         # The sentence that holds the short answer phrase leads the cited answer; the best
         # scored sentences follow.
         usable = self.usable(question, focus, passages)
+        # the assistant passes the latest turn as ``focus`` even when it is the question
+        # itself: then the retrieval vector is the question's (one model call fewer)
         found = short_answer(focus or question, usable, self.embed_texts, self.idf,
-                             qvec=None if focus else qvec)
+                             qvec=qvec if focus in (None, question) else None)
         hit = found if found is not None and found.fits else None
         # a headline that states what the question asks names the answer more surely than a
         # body sentence ranked on words (see ``assistant.answerers.headline``)

@@ -21,3 +21,29 @@ def test_a_why_question_is_answered_by_a_sentence_that_gives_a_reason():
     ok = ex.answer(WHY, None, [causal])
     assert ok.answered
     assert "fire risk" in ok.text
+
+
+def test_the_question_is_embedded_once_its_retrieval_vector_is_reused():
+    """The assistant passes the latest turn as ``focus`` even when it is the question itself:
+    the short-answer ranker then reuses the retrieval vector instead of embedding the question
+    again (one model call fewer per question)."""
+    from index.embeddings import HashEmbeddings
+
+    emb = HashEmbeddings()
+    seen: list[str] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        seen.extend(texts)
+        return emb.embed_documents(texts)
+
+    q = "Which airline announced a deal to buy Spirit Airlines?"
+    ps = [passage("JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion. "
+                  "The deal still needs approval from regulators.")]
+    got = ExtractiveAnswerer(embed, flat_idf).answer(q, emb.embed_query(q), ps, focus=q)
+    assert got.short == "JetBlue Airways"
+    assert q not in seen
+    # a follow-up whose own words differ from the rewritten question is embedded as written
+    seen.clear()
+    turn = "Which airline wants to buy it?"
+    ExtractiveAnswerer(embed, flat_idf).answer(q, emb.embed_query(q), ps, focus=turn)
+    assert turn in seen
