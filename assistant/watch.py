@@ -235,13 +235,35 @@ class Watcher:
         changed: set[Path] | None = None
         first = True
         while not stop.is_set():
+            # The file watcher runs only between cycles: a file written during a cycle, or
+            # before the next watcher starts, sends it no event. What the folders held when
+            # the cycle began is compared with what they hold after the wait, so such a file
+            # is taken next round (and one left for still growing, too).
+            before = self._listing()
             rep = self.cycle(changed, due_only=not first)
             first = False
             if on_cycle:
                 on_cycle(rep)
             if rep.interrupted:
                 return
-            changed = self._wait(stop)
+            waited = self._wait(stop)
+            after = self._listing()
+            changed = None if waited is None else \
+                waited | {p for p, v in after.items() if before.get(p) != v}
+
+    def _listing(self) -> dict[Path, tuple[int, int]]:
+        """Size and modification time of every file in the watched folders."""
+        out: dict[Path, tuple[int, int]] = {}
+        for folder in self.folders:
+            for root, _dirs, files in os.walk(folder):
+                for name in files:
+                    p = Path(root) / name
+                    try:
+                        st = p.stat()
+                    except OSError:
+                        continue  # gone meanwhile
+                    out[p] = (st.st_size, st.st_mtime_ns)
+        return out
 
     def _wait(self, stop: threading.Event) -> set[Path] | None:
         """Until the next feed poll is due: the files that changed meanwhile (``set()`` when
