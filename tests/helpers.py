@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,3 +152,18 @@ def passage(text: str, rank: int = 0, article: str = "a", title: str = "", sourc
 def flat_idf(_term: str) -> float:
     """Every word weighs the same (answerers without an index)."""
     return 1.0
+
+
+def recording_embedder() -> tuple[Any, list[str], Any]:
+    """``(embed, seen, emb)``: a deterministic hash embedder whose ``embed(texts)`` records
+    every text it is asked for in ``seen`` (to check what a step embeds)."""
+    from index.embeddings import HashEmbeddings
+
+    emb = HashEmbeddings()
+    seen: list[str] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        seen.extend(texts)
+        return emb.embed_documents(texts)
+
+    return embed, seen, emb

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.answerers.extractive import ExtractiveAnswerer
-from tests.helpers import flat_idf, passage
+from tests.helpers import flat_idf, passage, recording_embedder
 
 WHY = "Why were some Kia and Hyundai SUVs recalled this week?"
 
@@ -27,14 +27,7 @@ def test_the_question_is_embedded_once_its_retrieval_vector_is_reused():
     """The assistant passes the latest turn as ``focus`` even when it is the question itself:
     the short-answer ranker then reuses the retrieval vector instead of embedding the question
     again (one model call fewer per question)."""
-    from index.embeddings import HashEmbeddings
-
-    emb = HashEmbeddings()
-    seen: list[str] = []
-
-    def embed(texts: list[str]) -> list[list[float]]:
-        seen.extend(texts)
-        return emb.embed_documents(texts)
+    embed, seen, emb = recording_embedder()
 
     q = "Which airline announced a deal to buy Spirit Airlines?"
     ps = [passage("JetBlue Airways agreed on Thursday to buy Spirit Airlines for $3.8 billion. "

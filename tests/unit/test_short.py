@@ -11,7 +11,7 @@ from assistant.answerers.short import (
     type_fits,
 )
 from tests.helpers import flat_idf as idf
-from tests.helpers import passage
+from tests.helpers import passage, recording_embedder
 
 
 def test_question_kinds():
@@ -222,14 +222,7 @@ def test_type_fits_reads_the_asking_clause(question, sentence, phrase, kind, fit
 def test_the_callers_question_vector_is_used_not_embedded_again():
     """The answerer has the question's vector from retrieval: short_answer embeds only the
     evidence sentences and phrases, and ranks with the vector it is given."""
-    from index.embeddings import HashEmbeddings
-
-    emb = HashEmbeddings()
-    seen: list[str] = []
-
-    def embed(texts: list[str]) -> list[list[float]]:
-        seen.extend(texts)
-        return emb.embed_documents(texts)
+    embed, seen, emb = recording_embedder()
 
     q = "How much was Instagram fined this week?"
     ps = [passage("Instagram was fined $400 million by Ireland's regulator on Monday.")]
