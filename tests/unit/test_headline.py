@@ -108,3 +108,10 @@ def test_a_marker_in_a_headline_is_not_a_citation():
     assert got.answered
     assert got.text.startswith("Headline: “Walmart (2) is slashing prices")
     assert "[2]" not in got.text
+
+
+def test_a_quoted_first_word_is_still_the_first_word():
+    """"Stores" opening a quoted sentence is as ordinary as at its start: no name."""
+    got = answer(QUESTION, "Stores slashing prices on clothing and other products",
+                 "“Stores want to hold less markdown stock,” analysts said.")
+    assert not got.answered
