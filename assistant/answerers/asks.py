@@ -11,6 +11,7 @@ import re
 
 from assistant.text import PHRASE_STOP
 from index.quotes import speech_question
+from index.text import terms
 
 _NUM_Q = re.compile(r"\bhow (?:much|many|old|long|far|high|big|tall|large|often|soon)\b|"
                     r"\bwhat (?:percentage|percent|share|proportion|amount|number|price|age)\b",
@@ -205,3 +206,41 @@ def asks_change(question: str) -> bool:
     increased over the past year?"): a share or a difference answers it, not the level the
     thing stands at ("$5" a gallon)."""
     return bool(_CHANGE_Q.search(asking_clause(question)))
+
+
+# counts that any figure may answer: "how many people" is answered by "1,000 were arrested"
+_GENERIC_COUNT = frozenset(terms("people persons times things ones"))
+# money measured as money: "how much prize money" is answered by "took home $50,000"
+_MONEY_HEAD = re.compile(r"(?:money|cash|funds|funding)$", re.I)
+_HOW_MANY = re.compile(r"\bhow many\s+(.*)", re.I)
+_HOW_MUCH = re.compile(r"\bhow much\s+(?:(?:is|are|was|were|has|have|had|did|does|do|will|would|"
+                       r"could|can)\s+)?(?:in\s+|of\s+)?(.*)", re.I)
+_PERCENTAGE = re.compile(r"\bwhat (?:percentage|percent|share|proportion) of\s+(.*)", re.I)
+_PRONOUN_RUN = re.compile(r"(?:it|they|he|she|we|you|this|that|these|those)$", re.I)
+
+
+def measured(question: str) -> tuple[frozenset[str], bool] | None:
+    """What a how-many / how-much question counts or measures, as index terms, and whether
+    the figure must be followed by it ("how many book titles" -> ({"book", "titl"}, True):
+    "1,600 titles", not "2021's Top 100"; "how much have gas prices increased" ->
+    ({"gas", "price"}, False): the sentence with the figure names the prices). None when the
+    question measures nothing checkable: a name ("how many Russians"), a pronoun ("how much
+    does it cost"), money as such ("how much prize money"), or people in general. Names in the phrase are left to the name checks
+    ("what percentage of US adults" -> adults)."""
+    q = asking_clause(question)
+    after = True
+    m = _HOW_MANY.search(q)
+    if m is None:
+        after = False
+        m = _PERCENTAGE.search(q) or _HOW_MUCH.search(q)
+    if m is None:
+        return None
+    run: list[str] = []
+    for w in re.findall(r"[\w’'-]+|[?,.;:]", m.group(1)):
+        if _HEAD_STOP.match(w) or not re.match(r"\w", w) or len(run) == 4:
+            break  # the noun phrase ends where its verb, or a preposition, begins
+        run.append(w)
+    if not run or _PRONOUN_RUN.match(run[0]) or _MONEY_HEAD.match(run[-1]):
+        return None
+    found = frozenset(terms(" ".join(w for w in run if not w[:1].isupper()))) - _GENERIC_COUNT
+    return (found, after) if found else None

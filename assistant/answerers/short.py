@@ -33,6 +33,7 @@ from assistant.answerers.asks import (
     head_phrase,
     is_place_head,
     is_team_head,
+    measured,
     names_several,
     question_kind,
     several,
@@ -78,6 +79,7 @@ CHUNK_SHARE = 0.7              # of the chunk's cosine, for a sentence not embed
 SENTENCES = 6                  # sentences embedded for the dense evidence
 LIMIT = 8                      # phrases kept for the embedding-based features
 STATEMENTS = 4                 # phrases whose restated question is embedded
+MEASURE_WORDS = 5              # a count's noun follows it within this many words
 STATEMENT_CUT = 10.0           # phrases beyond STATEMENTS drop below those scored
 
 
@@ -264,6 +266,7 @@ def short_answer(question: str, passages: Sequence[Passage],
     found: dict[str, list[tuple[float, Candidate, _Sent]]] = {}
     money = kind == "number" and asks_money(question)
     change = kind == "number" and asks_change(question)
+    measure = measured(question) if kind == "number" else None
     for si, st in enumerate(sents):
         text = st.text(passages)
         starts, spots = _question_spots(text, qterms)
@@ -275,6 +278,8 @@ def short_answer(question: str, passages: Sequence[Passage],
             if change and c.kind == "number" and not _PCT_RX.fullmatch(c.text) and \
                     not _BY.search(text[max(0, c.start - 12):c.start]):
                 continue  # how much it rose: "60%" or "up $2", not the level "$5"
+            if measure and c.kind == "number" and not _measures(text, c, *measure):
+                continue  # a figure of something else: "Top 100" is no count of book titles
             cterms = set(terms(c.text))
             key = " ".join(terms(c.text))
             if not cterms or cterms <= qterms or key in sources:
@@ -334,6 +339,15 @@ def short_answer(question: str, passages: Sequence[Passage],
     # answer/refuse decision, but no short answer beats a wrong one
     return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
                   (st.start, st.end), score, fits)
+
+
+def _measures(sentence: str, cand: Candidate, what: frozenset[str], after: bool) -> bool:
+    """Whether the figure ``cand`` is of what the question measures: a count is followed
+    within a few words by the thing counted ("6,600 probable or confirmed cases"); any other
+    figure sits in a sentence that names the thing ("gasoline prices ... up nearly 60%")."""
+    if after:
+        return bool(what & set(terms(" ".join(sentence[cand.end:].split()[:MEASURE_WORDS]))))
+    return bool(what & set(terms(sentence)))
 
 
 def _instance_of(head: str) -> Callable[[str, Candidate], bool]:

@@ -283,3 +283,34 @@ def test_how_much_it_changed_is_a_share_or_a_difference_not_the_level():
     assert short_of(q, text) == "60%"
     assert short_of("How much have rents gone up this year?",
                     "Rents averaged $2,000 in June, up $150 from January.") == "$150"
+
+
+def test_a_count_is_a_figure_of_the_thing_counted():
+    from assistant.answerers.asks import measured
+
+    q = "Approximately how many book titles have been banned in US schools over the last year?"
+    assert measured(q) == (frozenset({"book", "titl"}), True)
+    # "Top 100" counts no titles: no figure answers, so no short answer
+    assert short_of(q, "Unlike 2020, titles on politics did not dominate 2021's Top 100.") is None
+    assert short_of(q, "PEN America counted 1,648 book titles banned over the school year.") \
+        == "1,648"
+    # names and people in general leave any figure to answer
+    assert measured("How many Russians could soon be conscripted?") is None
+    assert measured("How many people have been arrested in Iran?") is None
+    assert measured("How much prize money did Hana Lee receive?") is None
+    assert measured("How much does it cost for a gallon of gas?") is None
+
+
+def test_a_measure_is_a_figure_in_a_sentence_that_names_the_thing_measured():
+    from assistant.answerers.asks import measured
+
+    q = "How much have gas prices increased in the US over the past year?"
+    assert measured(q) == (frozenset({"gas", "price"}), False)
+    assert short_of(q, "Zandi estimates a 10% increase in the dollar within the past year.") \
+        is None
+    assert short_of(q, "Gasoline prices were up nearly 60% over the year.") == "60%"
+    adults = measured("What percentage of US adults disapprove of the decision?")
+    assert adults is not None
+    assert "adult" in adults[0]
+    assert measured("Hurricane Ian likely caused how much in damages?") == \
+        (frozenset({"damag"}), False)
