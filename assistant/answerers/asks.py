@@ -225,8 +225,8 @@ def measured(question: str) -> tuple[frozenset[str], bool] | None:
     "1,600 titles", not "2021's Top 100"; "how much have gas prices increased" ->
     ({"gas", "price"}, False): the sentence with the figure names the prices). None when the
     question measures nothing checkable: a name ("how many Russians"), a pronoun ("how much
-    does it cost"), money as such ("how much prize money"), or people in general. Names in the phrase are left to the name checks
-    ("what percentage of US adults" -> adults)."""
+    does it cost"), money as such ("how much prize money"), or people in general. Names in
+    the phrase are left to the name checks ("what percentage of US adults" -> adults)."""
     q = asking_clause(question)
     after = True
     m = _HOW_MANY.search(q)
