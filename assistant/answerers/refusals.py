@@ -8,8 +8,11 @@ from collections.abc import Callable
 from datetime import date
 
 STALE_DAYS = 90  # evidence this much older than the question's day is not news about "new" X
-# lower case only: "New York", "New Zealand", "the New Year" are names, not newness
-_NEWS_CUE = re.compile(r"\b(?:new|newest|latest|upcoming|current|currently)\b")
+# lower case only: "New York", "New Zealand", "the New Year" are names, not newness; a record
+# "yet" ("the most infectious variant yet") is a record as of the question's day ("the best
+# team yet to win" is not one)
+_NEWS_CUE = re.compile(r"\b(?:new|newest|latest|upcoming|current|currently)\b|"
+                       r"\bthe (?:most|least|\w+est)\b[^.?!;]{0,60}?\byet\b(?!\s+to\b)")
 
 
 def stale_reason(question: str, published: str, today: date | None = None,

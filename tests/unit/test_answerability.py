@@ -45,6 +45,22 @@ def test_old_news_does_not_answer_a_question_about_something_new():
                         date(2022, 9, 8)) == ""                          # a name, not newness
 
 
+def test_a_record_yet_is_a_record_as_of_the_question_day():
+    from datetime import date
+
+    from assistant.answerers.refusals import stale_reason
+
+    q = ("Nearly two-and-a-half years since the pandemic began, the most infectious and "
+         "transmissible variant yet has arrived. What is it called?")
+    assert stale_reason(q, "2022-01-03", date(2022, 7, 14)).endswith(
+        "too old to say what is “the most infectious and transmissible variant yet”.")
+    assert stale_reason(q, "2022-07-10", date(2022, 7, 14)) == ""
+    assert stale_reason("Which storm was the biggest yet?", "2021-01-03", date(2022, 7, 14))
+    # "has yet to" is no record
+    assert stale_reason("Which is the best team in the league yet to win a title?",
+                        "2021-01-03", date(2022, 7, 14)) == ""
+
+
 def test_without_a_day_old_is_counted_from_the_newest_article_or_the_clock():
     from datetime import date, timedelta
 
