@@ -41,6 +41,11 @@ _NUMWORD = (r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|e
             r"twelve|a few)")
 _AGO = re.compile(rf"\b{_NUMWORD} (day|week|month|year)s? ago\b")
 _SINCE = re.compile(rf"\bsince (?:early |late |mid-?)?({_MON})\b(?!\s+\d)")
+_COUNT = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_ROLLING = re.compile(r"\bthe (?:last|past) (?:(\d{1,3}|two|three|four|five|six|seven|eight|"
+                      r"nine|ten|eleven|twelve) )?(year|month)s?\b")
+_UNIT_DAYS = {"year": 365, "month": 31}
 _HALF_SPAN = {"day": 0, "week": 3, "month": 15, "year": 182}
 
 
@@ -99,6 +104,11 @@ def _relative(q: str, today: date) -> Period | None:
         return Period(today, today, m.group(), True)
     if m := re.search(r"\byesterday\b", q):
         return Period(today - timedelta(days=1), today - timedelta(days=1), m.group(), True)
+    if m := _ROLLING.search(q):
+        # "over the last year" is the twelve months before the question, not the calendar
+        # year before it ("last year")
+        n = _COUNT.get(m[1] or "one") or int(m[1])
+        return back(n * _UNIT_DAYS[m[2]], m.group())
     if m := re.search(r"\blast week\b|\bpast week\b", q):
         return Period(today - timedelta(days=today.weekday() + 7), today, m.group(), True)
     for m in _WITHIN_WEEK.finditer(q):

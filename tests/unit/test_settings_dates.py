@@ -66,6 +66,7 @@ TODAY = date(2025, 7, 10)
     ("What was said on 3 July 2025?", (date(2025, 7, 3), date(2025, 7, 3))),
     ("What was said on July 3, 2025?", (date(2025, 7, 3), date(2025, 7, 3))),
     ("What happened in 2024?", (date(2024, 1, 1), date(2024, 12, 31))),
+    ("Who won the title last year?", (date(2024, 1, 1), date(2024, 12, 31))),
     ("Who asked US diplomats to leave?", None),
 ])
 def test_date_phrases(q, rng):
@@ -81,6 +82,13 @@ def test_date_phrases(q, rng):
     ("How much have prices risen since March?", date(2025, 3, 1), "since march"),
     ("Rents recently hit a record. Which city saw the biggest rise compared to a year ago?",
      date(2025, 6, 9), "recently"),
+    # "over the last year" is the twelve months before the question, not last calendar year
+    ("How many books were banned in US schools over the last year?", date(2024, 7, 10),
+     "the last year"),
+    ("How much have gas prices increased over the past year?", date(2024, 7, 10),
+     "the past year"),
+    ("How many were arrested in the last two years?", date(2023, 7, 11), "the last two years"),
+    ("Which bills passed in the past 3 months?", date(2025, 4, 8), "the past 3 months"),
 ])
 def test_relative_periods_count_back_from_the_question_day(q, since, phrase):
     p = parse_period(q, TODAY)
