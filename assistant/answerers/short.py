@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from assistant.answerers.asks import (
+    Measure,
     asking_clause,
     asks_change,
     asks_money,
@@ -79,6 +80,7 @@ CHUNK_SHARE = 0.7              # of the chunk's cosine, for a sentence not embed
 SENTENCES = 6                  # sentences embedded for the dense evidence
 LIMIT = 8                      # phrases kept for the embedding-based features
 STATEMENTS = 4                 # phrases whose restated question is embedded
+PRED_COSINE = 0.5              # a sentence sharing only the asked-for kind must be this close
 MEASURE_WORDS = 5              # a count's noun follows it within this many words
 STATEMENT_CUT = 10.0           # phrases beyond STATEMENTS drop below those scored
 
@@ -226,7 +228,8 @@ def short_answer(question: str, passages: Sequence[Passage],
     for pi, p in enumerate(passages):
         for a, b in sentence_spans(p.text):
             ts = set(terms(p.text[a:b]))
-            sents.append(_Sent(pi, a, b, sum(idf(t) for t in qterms & ts) / total))
+            sents.append(_Sent(pi, a, b, sum(idf(t) for t in qterms & ts) / total,
+                               frozenset(ts)))
     if not sents:
         return None
     # the sentences that share most with the question get a dense score too
@@ -267,6 +270,11 @@ def short_answer(question: str, passages: Sequence[Passage],
     money = kind == "number" and asks_money(question)
     change = kind == "number" and asks_change(question)
     measure = measured(question) if kind == "number" else None
+    # what the question says of its answer besides the kind of thing it is ("banned political
+    # fundraising" for "which social media platform"); judged only with sentence vectors
+    pred = set(terms(" ".join(w for w in re.findall(r"[\w’'-]+", question)
+                              if w.lower() not in PHRASE_STOP))) if embed is not None else set()
+    pred -= set(terms(asked)) if asked else set()
     for si, st in enumerate(sents):
         text = st.text(passages)
         starts, spots = _question_spots(text, qterms)
@@ -278,13 +286,18 @@ def short_answer(question: str, passages: Sequence[Passage],
             if change and c.kind == "number" and not _PCT_RX.fullmatch(c.text) and \
                     not _BY.search(text[max(0, c.start - 12):c.start]):
                 continue  # how much it rose: "60%" or "up $2", not the level "$5"
-            if measure and c.kind == "number" and not _measures(text, c, *measure):
+            if measure and c.kind == "number" and not _measures(text, c, measure):
                 continue  # a figure of something else: "Top 100" is no count of book titles
             cterms = set(terms(c.text))
             key = " ".join(terms(c.text))
             if not cterms or cterms <= qterms or key in sources:
                 continue  # repeats the question, or is the outlet's name ("CNN")
             if after_head and after_head.search(text[:c.start]):
+                continue
+            if pred and st.dense < PRED_COSINE and not (pred & st.words) - cterms:
+                # the sentence only names a thing of the kind asked ("Facebook and other
+                # platforms censor speech" for "which platform banned fundraising"): none of
+                # the question's other words, nor its meaning in other words
                 continue
             named = W_NAMED if instance and instance(text, c) else 0.0
             found.setdefault(key, []).append(
@@ -331,9 +344,15 @@ def short_answer(question: str, passages: Sequence[Passage],
             for row, sim in zip(ranked, sims, strict=True):
                 row[0] += W_HEAD * float(sim)
         ranked.sort(key=lambda r: -r[0])
-    score, c, st = ranked[0]
+    # a phrase the sentence only says might be so is passed over for the next best one
+    # of its kind ("Returning to Facebook would be a boon for fundraising" for "which platform
+    # banned fundraising?"); when all the best are such, the best is returned unfit
+    same = _FAMILY.get(ranked[0][1].kind)
+    pick = next((r for r in ranked[:STATEMENTS] if _FAMILY.get(r[1].kind) == same and
+                 not _hypothetical(question, r[2].text(passages), r[1])), None)
+    score, c, st = pick if pick is not None else ranked[0]
     text = st.text(passages)
-    fits = type_fits(question, text, c)
+    fits = pick is not None and type_fits(question, text, c)
     c = whole_name(text, c)
     # the best phrase of the wrong kind is returned unfit: its evidence still counts for the
     # answer/refuse decision, but no short answer beats a wrong one
@@ -341,13 +360,36 @@ def short_answer(question: str, passages: Sequence[Passage],
                   (st.start, st.end), score, fits)
 
 
-def _measures(sentence: str, cand: Candidate, what: frozenset[str], after: bool) -> bool:
-    """Whether the figure ``cand`` is of what the question measures: a count is followed
-    within a few words by the thing counted ("6,600 probable or confirmed cases"); any other
-    figure sits in a sentence that names the thing ("gasoline prices ... up nearly 60%")."""
-    if after:
-        return bool(what & set(terms(" ".join(sentence[cand.end:].split()[:MEASURE_WORDS]))))
-    return bool(what & set(terms(sentence)))
+# kinds of phrase that stand in for each other ("TikTok" opening a sentence is a "phrase")
+_FAMILY = {"name": "words", "phrase": "words", "quoted": "quoted", "number": "figure",
+           "time": "time", "duration": "time"}
+_MODAL = re.compile(r"\b(?:would|could|might|may|should)\b", re.I)
+
+
+def _hypothetical(question: str, sentence: str, cand: Candidate) -> bool:
+    """Whether the sentence only says the phrase *might* be so ("Returning to Facebook would
+    be a boon for political fundraising") while the question asks what was ("Which platform
+    banned political fundraising?"). The parser runs only when the sentence has a modal."""
+    if not _MODAL.search(sentence):
+        return False
+    from assistant.nlp import hypothetical, states_past
+
+    return states_past(asking_clause(question)) and hypothetical(sentence, cand.start, cand.end)
+
+
+def _measures(sentence: str, cand: Candidate, what: Measure) -> bool:
+    """Whether the figure ``cand`` is of what the question measures (see ``Measure``); a word
+    of the question matches its longer forms in the sentence ("gas": "gasoline")."""
+    if what.how == "count":
+        near = terms(" ".join(sentence[cand.end:].split()[:MEASURE_WORDS]))
+        return bool(what.words & set(near))
+    have = set(terms(sentence))
+
+    def named(w: str) -> bool:
+        return w in have or any(h.startswith(w) for h in have)
+
+    wanted = [named(w) for w in what.words]
+    return all(wanted) if what.how == "subject" else any(wanted)
 
 
 def _instance_of(head: str) -> Callable[[str, Candidate], bool]:
@@ -457,6 +499,7 @@ class _Sent:
     start: int
     end: int
     lex: float
+    words: frozenset[str] = frozenset()
     dense: float = 0.0
 
     def text(self, passages: Sequence[Passage]) -> str:

@@ -330,3 +330,45 @@ def test_a_headline_that_states_the_answer_answers_on_the_real_model(real_store,
                today=date(2022, 7, 28))
     assert not no.answered
     assert "“2019”" in no.reason
+
+
+PLATFORMS = """---
+title: Facebook may lift Donald Trump ban in January
+date: 2022-09-22
+source: Tech Desk
+---
+Facebook may lift former president Donald Trump's suspension in January, a Meta executive said
+on Thursday. Trump lost his direct link to supporters when he was booted from the nation's top
+social media platforms after the Capitol siege. Conservatives said Facebook and other major
+social media platforms routinely censor their speech. Returning to Facebook would be a boon for
+political outreach and fundraising should Trump run for president again in 2024.
+"""
+TIKTOK = """---
+title: TikTok bans political fundraising
+date: 2022-09-21
+source: Tech Desk
+---
+TikTok banned political fundraising on its app on Wednesday, ahead of the US midterm elections.
+Politicians and parties can no longer ask for donations in their videos, the company said.
+"""
+
+
+def test_a_platform_that_only_might_help_fundraising_did_not_ban_it(real_store, tmp_path):
+    """A sentence that names a thing of the asked-for kind but nothing the question says of it
+    ("Facebook and other social media platforms censor speech"), or says it only might be so
+    ("Returning to Facebook would be a boon for fundraising"), does not answer "Which platform
+    banned political fundraising?": the real model and spaCy's parser tell them apart."""
+    q = "Which social media platform banned political fundraising this week?"
+    day = date(2022, 9, 22)
+    hidden = indexed(real_store, tmp_path, {"fb.md": PLATFORMS})
+    no = hidden.ask(q, today=day)
+    assert not no.answered, no.text
+    assert no.short == ""
+    assert not no.citations
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "tiktok.md").write_text(TIKTOK, encoding="utf-8")
+    ingest([more], real_store, keyword_dir=tmp_path / "index" / "keyword")
+    ok = Assistant(index_dir=tmp_path / "index", store=real_store).ask(q, today=day)
+    assert ok.answered
+    assert ok.short == "TikTok"
