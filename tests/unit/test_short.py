@@ -120,6 +120,12 @@ def short_of(question: str, text: str) -> str | None:
     return None if hit is None else hit.text
 
 
+def shown_of(question: str, text: str) -> str | None:
+    """Like ``short_of``, but None for a phrase returned unfit (never shown)."""
+    hit = short_answer(question, [passage(text)], None, idf)
+    return hit.text if hit is not None and hit.fits else None
+
+
 def test_which_x_prefers_what_is_named_as_an_x_over_where_the_x_goes():
     assert short_of("Which weapons deliveries did the Pentagon halt?",
                     "The Pentagon confirmed it was halting some weapons deliveries to Kyiv, "
@@ -320,3 +326,25 @@ def test_a_measure_is_a_figure_in_a_sentence_that_names_the_thing_measured():
     assert measured(forgiven) == (frozenset({"loan", "forgiv"}), "thing")
     assert short_of(forgiven, "Biden will forgive $10,000 in student loan debt for borrowers.") \
         == "$10,000"
+
+
+def test_a_time_that_dates_the_saying_does_not_answer_when_it_happens():
+    """spaCy's parser: "last week" is when Psaki spoke, not when payments restart."""
+    q = "When are loan payments set to restart?"
+    said = "The payment process will restart for 41 million Americans, Jen Psaki said last week."
+    assert shown_of(q, said) is None
+    assert shown_of(q, f"{said} Loan payments will restart in September, the department said.") \
+        == "September"
+    # asked when it was said, the time of the saying answers
+    assert shown_of("When did Jen Psaki say the payment process will restart?", said) == \
+        "last week"
+
+
+def test_a_phrase_that_only_might_be_so_answers_no_question_about_what_was():
+    q = "Which social media platform banned political fundraising this week?"
+    maybe = "Returning to Facebook would be a boon for political fundraising."
+    assert shown_of(q, maybe) is None
+    assert shown_of(q, f"{maybe} TikTok banned political fundraising on Wednesday.") == "TikTok"
+    # a question that asks what could be takes a "could"
+    assert shown_of("Which platform could soon allow political fundraising?",
+                    "Facebook could soon allow political fundraising again.") == "Facebook"
