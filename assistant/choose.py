@@ -62,7 +62,7 @@ def choose(question: str, choices: list[str], passages: list[Passage], vectors: 
             else:
                 lex += w * sum(idf(t) for t in own & pt) / total
             cn = _norm(c)
-            if cn and len(cn) > 2 and f" {cn} " in f" {pn} ":
+            if figure is None and cn and len(cn) > 2 and f" {cn} " in f" {pn} ":
                 lex += 0.5 * w
         dense = max((sum(x * y for x, y in zip(cv, sv, strict=False)) for sv in svecs),
                     default=0.0)

@@ -364,7 +364,7 @@ def short_answer(question: str, passages: Sequence[Passage],
 # kinds of phrase that stand in for each other ("TikTok" opening a sentence is a "phrase")
 _FAMILY = {"name": "words", "phrase": "words", "quoted": "quoted", "number": "figure",
            "time": "time", "duration": "time"}
-_MODAL = re.compile(r"\b(?:would|could|might|may|should)\b", re.I)
+_MODAL = re.compile(r"\b(?:would|could|might|may|should)\b")  # lower case: not "in May"
 
 
 def _hypothetical(question: str, sentence: str, cand: Candidate) -> bool:
