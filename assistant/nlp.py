@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -93,26 +94,32 @@ def _modal(token: Any) -> bool:
     return any(c.dep_ == "aux" and c.lower_ in _MODALS for c in token.children)
 
 
+def _upward(sentence: str, start: int, end: int) -> Iterator[Any]:
+    """The tokens from the head of ``sentence[start:end]`` up its parse to the root."""
+    doc = _parsed(sentence)
+    if doc is None:
+        return
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return
+    tok = span.root
+    for _ in range(len(doc)):
+        yield tok
+        if tok.dep_ == "ROOT":
+            return
+        tok = tok.head
+
+
 def hypothetical(sentence: str, start: int, end: int) -> bool:
     """Whether ``sentence[start:end]`` sits in a clause that only might hold: its nearest
     finite verb has a modal ("Returning to Facebook *would* be a boon ..."), unlike "Liz Truss
     became Britain's prime minister ... that she would replace Johnson"."""
-    doc = _parsed(sentence)
-    if doc is None:
-        return False
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None:
-        return False
-    tok = span.root
-    for _ in range(len(doc)):
+    for tok in _upward(sentence, start, end):
         if tok.tag_.startswith("VB") or tok.tag_ == "MD":
             if _modal(tok):
                 return True
             if tok.tag_ in _FINITE:
                 return False
-        if tok.dep_ == "ROOT":
-            return False
-        tok = tok.head
     return False
 
 
@@ -123,20 +130,8 @@ _SAYING = frozenset({"said", "says", "say", "told", "tells", "tell", "added", "w
 def said_when(sentence: str, start: int, end: int) -> bool:
     """Whether ``sentence[start:end]`` (a date or time) tells when something was *said*: its
     verb is one of saying ("... will restart, Psaki said last week")."""
-    doc = _parsed(sentence)
-    if doc is None:
-        return False
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None:
-        return False
-    tok = span.root
-    for _ in range(len(doc)):
-        if tok.tag_.startswith("VB"):
-            return tok.lower_ in _SAYING
-        if tok.dep_ == "ROOT":
-            return False
-        tok = tok.head
-    return False
+    return next((t.lower_ in _SAYING for t in _upward(sentence, start, end)
+                 if t.tag_.startswith("VB")), False)
 
 
 _WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
