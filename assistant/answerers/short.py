@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from assistant.answerers.asks import (
-    Measure,
     asking_clause,
     asks_change,
     asks_money,
@@ -39,6 +38,7 @@ from assistant.answerers.asks import (
     question_kind,
     several,
 )
+from assistant.answerers.fitness import FAMILY, measures, stated
 from assistant.text import DURATION, MONTHS, PHRASE_STOP, WEEKDAYS, dot, is_fragment
 from assistant.types import Passage
 from index.chunking import sentence_spans
@@ -81,7 +81,6 @@ SENTENCES = 6                  # sentences embedded for the dense evidence
 LIMIT = 8                      # phrases kept for the embedding-based features
 STATEMENTS = 4                 # phrases whose restated question is embedded
 PRED_COSINE = 0.5              # a sentence sharing only the asked-for kind must be this close
-MEASURE_WORDS = 5              # a count's noun follows it within this many words
 STATEMENT_CUT = 10.0           # phrases beyond STATEMENTS drop below those scored
 
 
@@ -286,7 +285,7 @@ def short_answer(question: str, passages: Sequence[Passage],
             if change and c.kind == "number" and not _PCT_RX.fullmatch(c.text) and \
                     not _BY.search(text[max(0, c.start - 12):c.start]):
                 continue  # how much it rose: "60%" or "up $2", not the level "$5"
-            if measure and c.kind == "number" and not _measures(text, c, measure):
+            if measure and c.kind == "number" and not measures(text, c.end, measure):
                 continue  # a figure of something else: "Top 100" is no count of book titles
             cterms = set(terms(c.text))
             key = " ".join(terms(c.text))
@@ -347,10 +346,10 @@ def short_answer(question: str, passages: Sequence[Passage],
     # a phrase the sentence only says might be so is passed over for the next best one
     # of its kind ("Returning to Facebook would be a boon for fundraising" for "which platform
     # banned fundraising?"); when all the best are such, the best is returned unfit
-    same = _FAMILY.get(ranked[0][1].kind)
-    pick = next((r for r in ranked[:STATEMENTS] if _FAMILY.get(r[1].kind) == same and
-                 not _hypothetical(question, r[2].text(passages), r[1]) and
-                 not _said_when(question, r[2].text(passages), r[1])), None)
+    same = FAMILY.get(ranked[0][1].kind)
+    pick = next((r for r in ranked[:STATEMENTS] if FAMILY.get(r[1].kind) == same and
+                 stated(question, r[2].text(passages), r[1].kind, r[1].start, r[1].end)),
+                None)
     score, c, st = pick if pick is not None else ranked[0]
     text = st.text(passages)
     fits = pick is not None and type_fits(question, text, c)
@@ -359,55 +358,6 @@ def short_answer(question: str, passages: Sequence[Passage],
     # answer/refuse decision, but no short answer beats a wrong one
     return Phrase(c.text, st.passage, st.start + c.start, st.start + c.end,
                   (st.start, st.end), score, fits)
-
-
-# kinds of phrase that stand in for each other ("TikTok" opening a sentence is a "phrase")
-_FAMILY = {"name": "words", "phrase": "words", "quoted": "quoted", "number": "figure",
-           "time": "time", "duration": "time"}
-_MODAL = re.compile(r"\b(?:would|could|might|may|should)\b")  # lower case: not "in May"
-
-
-def _hypothetical(question: str, sentence: str, cand: Candidate) -> bool:
-    """Whether the sentence only says the phrase *might* be so ("Returning to Facebook would
-    be a boon for political fundraising") while the question asks what is, was or will be
-    ("Which platform banned political fundraising?"; a question that asks what could be, "How
-    soon could vaccines be available?", takes a "could"). The parser runs only when the
-    sentence has a modal."""
-    if not _MODAL.search(sentence) or _MODAL.search(question):
-        return False
-    from assistant.nlp import hypothetical
-
-    return hypothetical(sentence, cand.start, cand.end)
-
-
-_SAYING = re.compile(r"\b(?:said|says|say|told|tells|tell|added|wrote|noted|stated)\b", re.I)
-
-
-def _said_when(question: str, sentence: str, cand: Candidate) -> bool:
-    """Whether a time phrase only dates the saying ("the payment process will restart, Psaki
-    said last week" for "When are loan payments set to restart?"), unless the question asks
-    when something was said."""
-    if cand.kind not in ("time", "duration") or not _SAYING.search(sentence) or \
-            _SAYING.search(question):
-        return False
-    from assistant.nlp import said_when
-
-    return said_when(sentence, cand.start, cand.end)
-
-
-def _measures(sentence: str, cand: Candidate, what: Measure) -> bool:
-    """Whether the figure ``cand`` is of what the question measures (see ``Measure``); a word
-    of the question matches its longer forms in the sentence ("gas": "gasoline")."""
-    if what.how == "count":
-        near = terms(" ".join(sentence[cand.end:].split()[:MEASURE_WORDS]))
-        return bool(what.words & set(near))
-    have = set(terms(sentence))
-
-    def named(w: str) -> bool:
-        return w in have or any(h.startswith(w) for h in have)
-
-    wanted = [named(w) for w in what.words]
-    return all(wanted) if what.how == "subject" else any(wanted)
 
 
 def _instance_of(head: str) -> Callable[[str, Candidate], bool]:
