@@ -113,11 +113,15 @@ def several(question: str) -> str:
     return m.group(1).lower() if m else ""
 
 
+# a sentence ends at . ? ! and a space, but not after one letter ("Roe v. Wade", "Jr. J. Cole")
+_SENTENCE_END = re.compile(r"(?<=[.?!])(?<!\b[A-Za-z]\.)\s+")
+
+
 def asking_clause(question: str) -> str:
     """The part of ``question`` that asks, from its question word on: "A no-hitter was thrown
     this week. Which two teams ...?" -> "Which two teams ...?"; "In addition to Halloween,
     which holiday ...?" -> "which holiday ...?". The whole question when it has none."""
-    parts = [p for p in re.split(r"(?<=[.?!])\s+", question.strip()) if p]
+    parts = [p for p in _SENTENCE_END.split(question.strip()) if p]
     for part in reversed(parts):
         m = _WH.search(part)
         if m:

@@ -348,3 +348,11 @@ def test_a_phrase_that_only_might_be_so_answers_no_question_about_what_was():
     # a question that asks what could be takes a "could"
     assert shown_of("Which platform could soon allow political fundraising?",
                     "Facebook could soon allow political fundraising again.") == "Facebook"
+
+
+def test_the_asking_clause_does_not_end_at_an_initial():
+    q = ("According to a recent survey, what percentage of US adults disapprove of the "
+         "Supreme Court’s decision to overturn Roe v. Wade?")
+    assert asking_clause(q).endswith("overturn Roe v. Wade?")
+    assert asking_clause("A no-hitter was thrown this week. Which two teams played?") == \
+        "Which two teams played?"
