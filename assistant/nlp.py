@@ -80,7 +80,7 @@ def label_alone(phrase: str) -> str | None:
     return label_of(text, at, at + len(phrase))
 
 
-_MODALS = frozenset({"would", "could", "might", "may", "should"})
+MODALS = frozenset({"would", "could", "might", "may", "should"})
 _FINITE = frozenset({"VBD", "VBZ", "VBP"})
 
 
@@ -91,7 +91,7 @@ def _parsed(sentence: str) -> Any | None:
 
 
 def _modal(token: Any) -> bool:
-    return any(c.dep_ == "aux" and c.lower_ in _MODALS for c in token.children)
+    return any(c.dep_ == "aux" and c.lower_ in MODALS for c in token.children)
 
 
 def _upward(sentence: str, start: int, end: int) -> Iterator[Any]:
@@ -123,14 +123,14 @@ def hypothetical(sentence: str, start: int, end: int) -> bool:
     return False
 
 
-_SAYING = frozenset({"said", "says", "say", "told", "tells", "tell", "added", "wrote", "noted",
+SAYING = frozenset({"said", "says", "say", "told", "tells", "tell", "added", "wrote", "noted",
                      "stated"})
 
 
 def said_when(sentence: str, start: int, end: int) -> bool:
     """Whether ``sentence[start:end]`` (a date or time) tells when something was *said*: its
     verb is one of saying ("... will restart, Psaki said last week")."""
-    return next((t.lower_ in _SAYING for t in _upward(sentence, start, end)
+    return next((t.lower_ in SAYING for t in _upward(sentence, start, end)
                  if t.tag_.startswith("VB")), False)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from assistant import nlp
 from assistant.answerers.asks import Measure
 from index.text import terms
 
@@ -18,8 +19,10 @@ from index.text import terms
 FAMILY = {"name": "words", "phrase": "words", "quoted": "quoted", "number": "figure",
           "time": "time", "duration": "time"}
 MEASURE_WORDS = 5  # a count's noun follows it within this many words
-_MODAL = re.compile(r"\b(?:would|could|might|may|should)\b")  # lower case: not "in May"
-_SAYING = re.compile(r"\b(?:said|says|say|told|tells|tell|added|wrote|noted|stated)\b", re.I)
+# the words that make the parse worth running (the parser's own lists): modals in lower case
+# only ("in May" is none)
+_MODAL = re.compile(rf"\b(?:{'|'.join(sorted(nlp.MODALS))})\b")
+_SAYING = re.compile(rf"\b(?:{'|'.join(sorted(nlp.SAYING))})\b", re.I)
 
 
 def measures(sentence: str, end: int, what: Measure) -> bool:
@@ -53,9 +56,7 @@ def hypothetical(question: str, sentence: str, start: int, end: int) -> bool:
     soon could vaccines be available?", takes a "could")."""
     if not _MODAL.search(sentence) or _MODAL.search(question):
         return False
-    from assistant.nlp import hypothetical as parsed_hypothetical
-
-    return parsed_hypothetical(sentence, start, end)
+    return nlp.hypothetical(sentence, start, end)
 
 
 def said_when(question: str, sentence: str, kind: str, start: int, end: int) -> bool:
@@ -65,6 +66,4 @@ def said_when(question: str, sentence: str, kind: str, start: int, end: int) -> 
     if kind not in ("time", "duration") or not _SAYING.search(sentence) or \
             _SAYING.search(question):
         return False
-    from assistant.nlp import said_when as parsed_said_when
-
-    return parsed_said_when(sentence, start, end)
+    return nlp.said_when(sentence, start, end)
