@@ -82,9 +82,9 @@ def stats(store: IndexStore) -> dict[str, object]:
 
 def stories(settings: Settings, n: int = 10) -> list[list[StoryMember]]:
     """The ``n`` largest stories (near-duplicate copies of one article), largest first."""
-    from index.stories import StoryIndex
+    from index.stories import open_stories
 
-    idx = StoryIndex(settings.keyword_dir)
+    idx = open_stories(settings.keyword_dir, existing_index(settings))
     try:
         return idx.largest(n)
     finally:
@@ -101,10 +101,10 @@ def remove(store: IndexStore, settings: Settings, article_ids: Sequence[str]
     """Remove articles and their chunks; per id, the chunks removed or the error. The keyword
     side is brought up to date after."""
     from index.keyword import KeywordIndex, native
-    from index.stories import StoryIndex
+    from index.stories import open_stories
 
     keyword = KeywordIndex(settings.keyword_dir) if native(store) is None else None
-    stories = StoryIndex(settings.keyword_dir)
+    stories = open_stories(settings.keyword_dir, store)
     out: list[tuple[str, int | NewsdeskError]] = []
     try:
         for aid in article_ids:
@@ -148,7 +148,7 @@ def copy(src: Settings, dst: Settings, *,
     embedded again), with its story signatures; ``dst``'s keyword side is brought in step."""
     from index.copy import copy_index
     from index.keyword import keyword_side
-    from index.stories import StoryIndex
+    from index.stories import open_stories
 
     if src.location == dst.location:
         raise ConfigError(f"--to names the index being copied ({src.location})")
@@ -156,7 +156,7 @@ def copy(src: Settings, dst: Settings, *,
     dest = open_index(dst, embeddings=source.embeddings)
     report = copy_index(source, dest, progress=progress)
     if src.keyword_dir != dst.keyword_dir:
-        stories = StoryIndex(src.keyword_dir)
+        stories = open_stories(src.keyword_dir, source)
         try:
             stories.copy_to(dst.keyword_dir)
         finally:

@@ -67,6 +67,10 @@ def date_to_epoch(iso: str | None) -> int:
     return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u2069\ufeff]")
+
+
 @dataclass(frozen=True)
 class Article:
     """One news article. ``body`` is the text every citation span points into."""
@@ -85,6 +89,14 @@ class Article:
 
     def __post_init__(self) -> None:
         where = self.origin or self.id or "article"
+        # Bidi overrides, zero-width and control characters in a headline or outlet name can
+        # reorder or hide what a reader sees ("gpj.exe" shown as "exe.jpg"): they go. A body
+        # keeps its characters: citations point into it by offset.
+        for name in ("title", "source"):
+            value = getattr(self, name)
+            clean = _INVISIBLE.sub("", value)
+            if clean != value:
+                object.__setattr__(self, name, " ".join(clean.split()))
         if not self.id or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}", self.id):
             raise LoadError(where, f"invalid article id {self.id!r}")
         if not self.body.strip():
@@ -138,3 +150,19 @@ def derive_article_id(*, url: str = "", title: str = "", body: str = "") -> str:
     """An id for an article that has none: its URL if known, else title + body."""
     basis = url.strip() or (title.strip() + "\n" + body.strip())
     return "a-" + content_hash(basis)
+
+
+RECORD_PREFIX = "rec:"
+_RECORD_SEP = "\x1f"  # between file and id: a path or an id may hold any printable character
+
+
+def record_key(source: str, article_id: str) -> str:
+    """The identity of a JSON record: its file and its id."""
+    return f"{RECORD_PREFIX}{source}{_RECORD_SEP}{article_id}"
+
+
+def record_file(source_key: str) -> str | None:
+    """The file a record's ``source_key`` names (``None`` for any other source)."""
+    if not source_key.startswith(RECORD_PREFIX):
+        return None
+    return source_key[len(RECORD_PREFIX):].partition(_RECORD_SEP)[0]

@@ -163,10 +163,10 @@ def _sides(store: IndexStore, keyword_dir: Path | None) -> tuple[Any, Any]:
     if keyword_dir is None:
         return None, None
     from index.keyword import KeywordIndex, native
-    from index.stories import StoryIndex
+    from index.stories import open_stories
 
     return (KeywordIndex(keyword_dir) if native(store) is None else None,
-            StoryIndex(keyword_dir))
+            open_stories(keyword_dir, store))
 
 
 def _embedded(plans: list[Any], embeddings: str, batch_size: int, actors: int

@@ -66,3 +66,38 @@ class QuestionError(AnswerError):
 
 class BackendError(AnswerError):
     """An answerer backend failed; the message says which and how to fix it."""
+
+
+_FULL = ("database or disk is full", "no space left on device", "disk full")
+_READ_ONLY = ("read-only file system", "readonly database", "read only database")
+
+
+def storage_condition(exc: BaseException) -> str | None:
+    """``"full"`` or ``"read-only"`` when ``exc`` (or an exception behind it) says the disk
+    holding the index is full or mounted read-only, else ``None``. Chroma and SQLite report
+    these as their own exception types with the OS reason in the text, so the text is read too.
+    """
+    import errno
+
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        code = getattr(cur, "errno", None)
+        text = str(cur).lower()
+        if code in (errno.ENOSPC, errno.EDQUOT) or any(t in text for t in _FULL):
+            return "full"
+        if code == errno.EROFS or any(t in text for t in _READ_ONLY):
+            return "read-only"
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+def storage_message(condition: str, where: str) -> str:
+    """What to tell the user about a full or read-only disk under ``where``."""
+    if condition == "full":
+        return (f"no space left on the disk holding the index at {where}: free some space and "
+                "run the command again (what was stored before is kept)")
+    return (f"the index at {where} is on a read-only file system: Chroma needs to write to its "
+            "folder even to read it; make it writable, or copy the folder somewhere writable "
+            "and pass that with --index")

@@ -19,9 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.articles import Article, Chunk
+from index.articles import Article, Chunk, record_file
 from index.chunking import chunk_article, embedding_text
-from index.errors import LoadError, LoadWarning, NewsdeskError, StoreError
+from index.errors import (
+    LoadError,
+    LoadWarning,
+    NewsdeskError,
+    StoreError,
+    storage_condition,
+    storage_message,
+)
 from index.loaders import iter_articles
 from index.protocols import IndexStore
 from index.store.common import mean_vector
@@ -104,6 +111,10 @@ def admit(loaded: Iterable[Article | LoadError]
             (warnings if isinstance(it, LoadWarning) else failed).append((it.source, it.reason))
             continue
         if it.id in first_seen and keys[it.id] != it.source_key:
+            if record_file(it.source_key) and record_file(keys[it.id]):
+                # a record's id is its own: refused in every run (see _claim_ids), not renamed
+                failed.append((it.origin, _taken(it.id, first_seen[it.id])))
+                continue
             # another source with the same readable id (day1/index.txt, day2/index.txt)
             it, note = _rename(it, first_seen[it.id])
             renames[it.id] = note
@@ -146,11 +157,11 @@ def ingest(
     stories: StoryIndex | None = None
     if keyword_dir is not None:
         from index.keyword import KeywordIndex, native
-        from index.stories import StoryIndex
+        from index.stories import open_stories
 
         if native(store) is None:  # a store with its own BM25 (Milvus) needs no tantivy side
             keyword = KeywordIndex(keyword_dir)
-        stories = StoryIndex(keyword_dir)
+        stories = open_stories(keyword_dir, store)
     bar = _progress(len(articles), progress)
     interrupted = False
     # Writing batch i to Chroma overlaps with embedding batch i+1 (one writer thread keeps
@@ -183,10 +194,14 @@ def ingest(
     except Exception as exc:  # the store went away mid-write (server killed, disk full, ...)
         _settle(pending)
         done = counts["added"] + counts["updated"] + counts["unchanged"]
+        condition = storage_condition(exc)
+        why = storage_message(condition, store.location).split(":", 1)[0] if condition else \
+            f"{exc.__class__.__name__}: {str(exc)[:200]}"
         raise StoreError(
             f"the index at {store.location} failed during ingest after {done} of "
-            f"{len(articles)} articles ({exc.__class__.__name__}: {str(exc)[:200]}); what was "
-            "committed is kept: fix the store and run the same command again to finish"
+            f"{len(articles)} articles ({why}); what was committed is kept: "
+            f"{'free some space' if condition == 'full' else 'fix the store'} and run the same "
+            "command again to finish"
         ) from exc
     finally:
         writer.shutdown(wait=True)
@@ -228,13 +243,22 @@ class _Plan:
         return bool(self.items)
 
 
+def _taken(article_id: str, holder: str) -> str:
+    return (f"id {article_id!r} already belongs to a record of {holder}; skipped (ids must be "
+            "unique across files: give this record another id, or remove the stored one with "
+            f"`newsdesk index remove {article_id}`)")
+
+
 def _claim_ids(batch: list[Article], store: IndexStore, warnings: list[tuple[str, str]],
-               renames: dict[str, tuple[str, str]]) -> tuple[list[Article], dict[str, Any]]:
+               renames: dict[str, tuple[str, str]], failed: list[tuple[str, str]]
+               ) -> tuple[list[Article], dict[str, Any]]:
     """Give every article of ``batch`` an id no *other* source holds in the store.
 
     The same source identity (or identical content) may replace or match a stored article;
     a different source with the same readable id gets ``id-<hash of its source>`` and a
-    warning. Records written before source keys existed keep the old rule (replace)."""
+    warning, except a JSON record whose id a record of another file holds: its id is data
+    (questions cite it), so it is refused with a line naming both files, as within one run.
+    Records written before source keys existed keep the old rule (replace)."""
     records = store.article_records([a.id for a in batch])
     out: list[Article] = []
     notes = {a.id: renames[a.id] for a in batch if a.id in renames}  # renamed in this run
@@ -242,6 +266,10 @@ def _claim_ids(batch: list[Article], store: IndexStore, warnings: list[tuple[str
         rec = records.get(art.id)
         if rec is not None and rec.source_key and art.source_key and \
                 rec.source_key != art.source_key and rec.fingerprint != art.fingerprint:
+            holder = record_file(rec.source_key)
+            if holder is not None and record_file(art.source_key) is not None:
+                failed.append((art.origin or art.source_key, _taken(art.id, holder)))
+                continue
             art, notes[art.id] = _rename(art, rec.source_key.partition(":")[2] or rec.source_key)
         out.append(art)
     moved = [i for i in notes if i not in records]
@@ -262,7 +290,7 @@ def _prepare(batch: list[Article], store: IndexStore, counts: dict[str, int],
     """Diff ``batch`` against the store, chunk it and embed only the passages not stored;
     the unchanged articles are added to ``same``. ``defer``: embed nothing (``plan.new`` is
     embedded elsewhere: ``index.distributed``)."""
-    batch, records = _claim_ids(batch, store, warnings, renames)
+    batch, records = _claim_ids(batch, store, warnings, renames, failed)
     todo = []
     for art in batch:
         rec = records.get(art.id)

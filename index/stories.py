@@ -25,19 +25,25 @@ writes.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from index.articles import Article
-from index.protocols import StoryMember
+from index.articles import Article, Meta
+from index.errors import StoreError, storage_condition, storage_message
+from index.protocols import ChunkStore, StoryMember
 
-__all__ = ["StoryIndex", "StoryMember", "signature"]
+__all__ = ["StoryIndex", "StoryMember", "open_stories", "signature"]
+log = logging.getLogger(__name__)
 
 PERM = 128
 BANDS, ROWS = 32, 4
@@ -55,6 +61,28 @@ CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, key INTEGER NOT NULL,
 CREATE INDEX IF NOT EXISTS bands_key ON bands(band, key);
 CREATE INDEX IF NOT EXISTS bands_article ON bands(article_id);
 """
+
+
+@dataclass(frozen=True)
+class _Signed:
+    """What ``assign`` reads of an article, rebuilt from its stored passages."""
+
+    id: str
+    body: str
+    date: str
+    source: str
+    title: str
+
+
+def open_stories(directory: Path, store: ChunkStore | None = None) -> StoryIndex:
+    """The story index in ``directory``; a damaged file is set aside and, given the
+    ``store``, rebuilt from its passages (without it, stories regroup as articles are
+    ingested again)."""
+    idx = StoryIndex(directory)
+    if idx.reset and store is not None:
+        n = idx.rebuild(store)
+        log.warning("story index rebuilt: %d articles signed again", n)
+    return idx
 
 
 def signature(text: str) -> np.ndarray:
@@ -89,11 +117,62 @@ class StoryIndex:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / "stories.sqlite"
-        self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        self._db.executescript(_SCHEMA)
+        self.reset = False  # True when a damaged file was moved aside: see open_stories()
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if storage_condition(exc):
+                raise StoreError(storage_message(storage_condition(exc) or "", str(directory))
+                                 ) from exc
+            aside = self.path.with_name(f"stories.sqlite.damaged-{int(time.time())}")
+            log.warning("%s is damaged (%s); moved aside to %s and rebuilt from the store",
+                        self.path, exc, aside.name)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                part = Path(f"{self.path}{suffix}")
+                if part.exists():
+                    os.replace(part, Path(f"{aside}{suffix}"))
+            self._db = self._open()
+            self.reset = True
         # ingest signs unchanged articles on its own thread while the writer thread signs new
         # ones: one connection, one statement or transaction at a time
         self._lock = threading.RLock()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        try:
+            db.executescript(_SCHEMA)
+            # a truncated file can still open: the quick check reads every page once
+            # (milliseconds for thousands of articles)
+            ok = db.execute("PRAGMA quick_check").fetchone()
+            if not ok or ok[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {ok[0] if ok else 'no answer'}")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def rebuild(self, store: ChunkStore) -> int:
+        """Sign every stored article again from its passages (after a damaged file was set
+        aside); how many articles. The passages cover the body, so the signature is the same
+        as at ingest (its words; the gaps between passages are only white space)."""
+        parts: dict[str, list[tuple[int, str, Meta]]] = {}
+        for _cid, text, meta in store.iter_chunks():
+            parts.setdefault(str(meta.get("article_id", "")), []).append(
+                (int(meta.get("start", 0) or 0), text, meta))
+        arts = []
+        for aid, chunks in parts.items():
+            chunks.sort(key=lambda c: c[0])
+            body = [" "] * max(start + len(text) for start, text, _m in chunks)
+            for start, text, _m in chunks:
+                body[start:start + len(text)] = list(text)
+            meta = chunks[0][2]
+            arts.append(_Signed(aid, "".join(body), str(meta.get("date", "") or ""),
+                                str(meta.get("source", "") or ""),
+                                str(meta.get("title", "") or "")))
+        arts.sort(key=lambda a: (a.date, a.id))  # a story's id is its first article's
+        self.assign(arts)  # type: ignore[arg-type]
+        self.reset = False
+        return len(arts)
 
     def close(self) -> None:
         with self._lock:

@@ -94,12 +94,37 @@ def make_hostile_corpus(d: Path, base_url: str, marker: Path) -> Corpus:
     os.mkfifo(d / "pipe.txt")
     c.bad.append(("pipe.txt", "FIFO"))
     (d / "zero.txt").symlink_to("/dev/zero")
-    c.bad.append(("zero.txt", "device"))
+    c.bad.append(("zero.txt", "outside"))
+    # links out of the folder: never read (the secret must stay unanswerable)
+    (d / "passwd.txt").symlink_to(marker)
+    c.bad.append(("passwd.txt", "outside"))
+    (d / "elsewhere").symlink_to(marker.parent, target_is_directory=True)
+    c.bad.append(("elsewhere", "outside"))
+    # a link to a file inside the folder is read once, at its own place
+    (d / "sub").mkdir()
+    (d / "sub" / "inner.md").write_text(_md("Inner link target", "The inner article was "
+                                            "linked from the top of the folder on Monday."),
+                                        encoding="utf-8")
+    c.good_titles.add("Inner link target")
+    c.web.append(d / "sub" / "inner.md")
+    (d / "inner-link.md").symlink_to(d / "sub" / "inner.md")
     (d / "dangling.md").symlink_to(d / "nowhere.md")
     c.bad.append(("dangling.md", "broken symbolic link"))
     (d / "loop").mkdir()
     (d / "loop" / "self").symlink_to(d / "loop")
     c.bad.append(("loop/self", "symbolic link loop"))
+
+    # ---------------------------------------------------------------- names and bytes that
+    # try to drive the terminal or hide text
+    evil = "forged\nerror: all good\x1b[2K\x1b]0;pwned\x07.txt"
+    c.add_bad(evil, b"", "file is empty", web=False)
+    c.bad[-1] = (evil.replace("\n", "\\n").replace("\x1b", "\\u001b")
+                 .replace("\x07", "\\u0007"), "file is empty")
+    c.add_bad("surrogate-bytes.txt", b"Title\n\nSome text \xed\xa0\x80 here and more text.",
+              "UTF-16 surrogate encoded as UTF-8")
+    c.add_good("bidi-title.md", _md("Council \u202evote\u202c on \u200bharbour fees",
+                                    "The council voted on harbour fees on Monday."),
+               "Council vote on harbour fees")
 
     # ---------------------------------------------------------------- Markdown / YAML
     body = "The council met on Monday and approved the budget for the new bridge.\n"
@@ -162,6 +187,12 @@ def make_hostile_corpus(d: Path, base_url: str, marker: Path) -> Corpus:
     c.add_bad("feed-noentries.xml", _feed(), "feed has no entries")
     c.add_bad("not-a-feed.xml", "<html><body><p>Hello</p></body></html>",
               "not a valid RSS/Atom feed")
+    c.add_bad("malformed.rss", _feed(_item("Broken", "text").replace("</description>", "")),
+              "not a well-formed RSS/Atom feed (line 1: mismatched tag)")
+    import gzip
+
+    c.add_bad("gzipped.xml", gzip.compress(_feed(_item("Zipped", "text")).encode()),
+              "gzip-compressed")
     c.add_good("feed-mixed.rss", _feed(
         _item("Regatta postponed by storm", "The annual harbour regatta was postponed on "
               "Saturday because of a storm warning, organisers said."),

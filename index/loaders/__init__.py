@@ -34,12 +34,18 @@ SUPPORTED_SUFFIXES = (
 _SKIP_DIRS = {".git", "__pycache__", ".venv", "node_modules"}
 
 
-def iter_articles(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Article | LoadError]:
+def iter_articles(inputs: Iterable[str | os.PathLike[str]], *,
+                  within: Path | None = None) -> Iterator[Article | LoadError]:
     """Yield an ``Article`` per article found in ``inputs`` and a ``LoadError`` per failure.
 
     A file's identity (``Article.source_key``) is its resolved absolute path, so
     ``day1/index.txt`` and ``day2/index.txt`` are two articles, and re-ingesting either (as a
     file or inside its folder, from any working directory) replaces only itself.
+
+    A folder is read only *inside* itself: a symbolic link in it that points out of the folder
+    (``/etc/passwd``, another folder) is one error line, never an article. A file named
+    directly is read where it points (the user named it), unless ``within`` confines every
+    input to that folder (``newsdesk watch`` passes the watched folder).
     """
     for item in inputs:
         s = str(item)
@@ -52,38 +58,66 @@ def iter_articles(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Article 
         elif path.is_dir():
             yield from _walk(path)
         elif path.exists():
-            yield from _guard(s, partial(_load_file, path))
+            yield from _guard(s, partial(_load_file, path, within))
         else:
             yield LoadError(s, "no such file or directory")
 
 
+def _outside(path: Path, root: Path) -> LoadError | None:
+    """The error for a link under ``root`` whose target lies outside it (else ``None``)."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return LoadError(str(path), "symbolic link loop; skipped")
+    if target.is_relative_to(root):
+        return None
+    return LoadError(str(path), f"symbolic link to {target}, outside {root}; not read "
+                     "(a folder is read only inside itself)")
+
+
 def _walk(root: Path) -> Iterator[Article | LoadError]:
-    seen: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        try:
-            st = os.stat(dirpath)
-        except OSError as exc:
-            yield LoadError(dirpath, f"cannot read directory ({exc.strerror})")
-            continue
-        key = (st.st_dev, st.st_ino)
-        if key in seen:  # a symlink loop: os.walk would descend forever
-            dirnames[:] = []
-            yield LoadError(dirpath, "symbolic link loop; skipped")
-            continue
-        seen.add(key)
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+    top = root.resolve()
+    seen_files: set[Path] = set()
+    # Links are never followed by the walk itself: a link to a folder inside the tree is
+    # walked at its real place (or is a loop), one outside it is refused.
+    for dirpath, dirnames, filenames in os.walk(top):
+        here = Path(dirpath)
+        keep = []
+        for d in sorted(dirnames):
+            if d in _SKIP_DIRS or d.startswith("."):
+                continue
+            sub = here / d
+            if not sub.is_symlink():
+                keep.append(d)
+                continue
+            if not sub.exists():
+                yield LoadError(str(sub), "broken symbolic link")
+            elif (bad := _outside(sub, top)) is not None:
+                yield bad
+            elif here.resolve().is_relative_to(sub.resolve()):
+                yield LoadError(str(sub), "symbolic link loop; skipped")
+            # else: a link to a folder inside the tree, whose files are read at their own place
+        dirnames[:] = keep
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            path = Path(dirpath) / name
-            if path.is_symlink() and not path.exists():
-                yield LoadError(str(path), "broken symbolic link")
-                continue
+            path = here / name
+            if path.is_symlink():
+                if not path.exists():
+                    yield LoadError(str(path), "broken symbolic link")
+                    continue
+                if (bad := _outside(path, top)) is not None:
+                    yield bad
+                    continue
             if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 yield LoadWarning(str(path), f"skipped: {path.suffix or 'no'} file type is not "
                                   f"an article format ({', '.join(SUPPORTED_SUFFIXES)})")
                 continue
-            yield from _guard(str(path), partial(_load_file, path))
+            real = path.resolve()
+            if real in seen_files:  # a link to a file of the tree: read once, at its place
+                continue
+            seen_files.add(real)
+            yield from _guard(str(path), partial(_load_file, path, top))
 
 
 def _guard(source: str, fn: Callable[[], Iterable[Article | LoadError]]
@@ -107,13 +141,18 @@ def _guard(source: str, fn: Callable[[], Iterable[Article | LoadError]]
                         f"{str(exc)[:120]})")
 
 
-def _load_file(path: Path) -> Iterator[Article | LoadError]:
-    """Load one file (only a regular one: never a FIFO, a device or a socket)."""
+def _load_file(path: Path, within: Path | None = None) -> Iterator[Article | LoadError]:
+    """Load one file (only a regular one: never a FIFO, a device or a socket; with
+    ``within``, only one that lies inside that folder once opened)."""
     suffix = path.suffix.lower()
-    key = source_key_of(str(path.resolve()))
-    with open_regular(path, str(path)) as fh:
+    real = path.resolve()
+    key = source_key_of(str(real))
+    if within is not None and (bad := _outside(path, within.resolve())) is not None:
+        raise bad
+    with open_regular(real if within is not None else path, str(path), within=within) as fh:
         if suffix == ".jsonl":
-            yield from jsonl.load_jsonl_stream(fh, origin=str(path), limit=MAX_JSONL_BYTES)
+            yield from jsonl.load_jsonl_stream(fh, origin=str(path), limit=MAX_JSONL_BYTES,
+                                               source=str(real))
             return
         limit = MAX_JSONL_BYTES if suffix == ".json" else MAX_FILE_BYTES
         data = read_capped(fh, limit, str(path))
@@ -138,7 +177,8 @@ def _load_bytes(data: bytes, name: str, origin: str, source_key: str
     if len(data) > (MAX_JSONL_BYTES if suffix in (".jsonl", ".json") else MAX_FILE_BYTES):
         raise LoadError(origin, f"file is {len(data) / 1e6:.1f} MB, over the size limit")
     if suffix in (".jsonl", ".json"):
-        yield from jsonl.load_jsonl_bytes(data, origin=origin)
+        yield from jsonl.load_jsonl_bytes(data, origin=origin,
+                                          source=source_key.partition(":")[2])
         return
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(origin, f"unsupported file type {suffix or '(none)'!r}; "

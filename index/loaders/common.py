@@ -7,12 +7,14 @@ opens, fetches or resolves a name found inside a file.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import BinaryIO
 
 from index.errors import LoadError
@@ -20,6 +22,8 @@ from index.errors import LoadError
 MAX_FILE_BYTES = int(float(os.environ.get("NEWSDESK_MAX_FILE_MB", "20")) * 1_000_000)
 MAX_JSONL_BYTES = int(float(os.environ.get("NEWSDESK_MAX_JSONL_MB", "2000")) * 1_000_000)
 
+GZIP_MAGIC = b"\x1f\x8b"
+_ENCODED_SURROGATE = re.compile(rb"\xed[\xa0-\xbf][\x80-\xbf]")
 _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
     (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
@@ -27,16 +31,29 @@ _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
 
 
 @contextmanager
-def open_regular(path: str | os.PathLike[str], origin: str) -> Iterator[BinaryIO]:
-    """Open ``path`` for reading only if it is a regular file.
+def open_regular(path: str | os.PathLike[str], origin: str, *,
+                 within: os.PathLike[str] | None = None) -> Iterator[BinaryIO]:
+    """Open ``path`` for reading only if it is a regular file (and, with ``within``, one that
+    lies inside that folder).
 
     ``O_NONBLOCK`` keeps a FIFO from blocking the open; the type is checked on the opened
     descriptor (``fstat``), so a file swapped for a FIFO or a device after a check is still
-    refused.
+    refused. With ``within`` the last component is opened with ``O_NOFOLLOW`` and the path the
+    *descriptor* points to is checked, so a file swapped for a link after the walk looked at it
+    is refused too.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    fd = os.open(path, flags)
+    if within is not None:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if within is not None and exc.errno == errno.ELOOP:
+            raise LoadError(origin, "became a symbolic link while being read; not read") from exc
+        raise
+    try:
+        if within is not None:
+            _check_inside(fd, Path(within).resolve(), origin)
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if
@@ -51,6 +68,16 @@ def open_regular(path: str | os.PathLike[str], origin: str) -> Iterator[BinaryIO
         raise
     with fh:
         yield fh
+
+
+def _check_inside(fd: int, root: Path, origin: str) -> None:
+    """Refuse an opened file whose real path (from the descriptor) is not under ``root``."""
+    link = Path(f"/proc/self/fd/{fd}")
+    if not link.exists():  # no /proc (not Linux): the resolved-path check before the open stands
+        return
+    real = Path(os.readlink(link))
+    if not real.is_relative_to(root):
+        raise LoadError(origin, f"resolves to {real}, outside {root}; not read")
 
 
 def read_capped(fh: BinaryIO, limit: int, origin: str) -> bytes:
@@ -70,6 +97,8 @@ def read_text(data: bytes, origin: str) -> tuple[str, str | None]:
     """
     if not data.strip():
         raise LoadError(origin, "file is empty")
+    if data[:2] == GZIP_MAGIC:
+        raise LoadError(origin, "gzip-compressed, not text: decompress it first (gunzip)")
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
@@ -88,6 +117,11 @@ def read_text(data: bytes, origin: str) -> tuple[str, str | None]:
         return text, None
     except UnicodeDecodeError:
         pass
+    if _ENCODED_SURROGATE.search(data) and _utf8_but_surrogates(data):
+        # UTF-8 in all but an encoded UTF-16 surrogate (CESU-8, or a broken emoji): not a
+        # Western code page, and decoding it as one would store mojibake
+        raise LoadError(origin, "holds an unpaired UTF-16 surrogate encoded as UTF-8 bytes "
+                        "(invalid UTF-8), which is not text; re-save the file as UTF-8")
     try:
         text = data.decode("cp1252")
         enc = "cp1252"
@@ -101,6 +135,14 @@ def read_text(data: bytes, origin: str) -> tuple[str, str | None]:
         raise LoadError(origin, "not valid UTF-8 and not plausible text in cp1252/latin-1; "
                         "re-save it as UTF-8")
     return text, f"not valid UTF-8; decoded as {enc} (stored; re-save as UTF-8 to silence this)"
+
+
+def _utf8_but_surrogates(data: bytes) -> bool:
+    try:
+        data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _check_controls(text: str, origin: str) -> None:

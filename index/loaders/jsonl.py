@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
-from index.articles import Article, derive_article_id, parse_date
+from index.articles import Article, derive_article_id, parse_date, record_key
 from index.errors import LoadError
 
 log = logging.getLogger(__name__)
@@ -21,9 +21,11 @@ _BODY_KEYS = ("body", "text", "content", "article")
 _DATE_KEYS = ("published_date", "date", "published", "pubDate")
 
 
-def load_jsonl_stream(fh: BinaryIO, *, origin: str, limit: int) -> Iterator[Article | LoadError]:
+def load_jsonl_stream(fh: BinaryIO, *, origin: str, limit: int, source: str = ""
+                      ) -> Iterator[Article | LoadError]:
     """Records of an open JSONL file, read line by line (a corpus can be gigabytes), stopping
-    with an error once more than ``limit`` bytes were read."""
+    with an error once more than ``limit`` bytes were read. ``source`` is the file's identity
+    (its absolute path; default ``origin``): a record's identity is that file and its id."""
     head = fh.read(8192)
     if not head.strip():
         raise LoadError(origin, "file is empty")
@@ -40,7 +42,7 @@ def load_jsonl_stream(fh: BinaryIO, *, origin: str, limit: int) -> Iterator[Arti
                                 f"JSONL (stopped at line {lineno}; the lines before it were read)")
             yield lineno, raw
 
-    yield from _records(lines(), origin=origin)
+    yield from _records(lines(), origin=origin, source=source or origin)
 
 
 def _too_deep(raw: bytes) -> bool:
@@ -69,7 +71,10 @@ def _too_deep(raw: bytes) -> bool:
     return False
 
 
-def load_jsonl_bytes(data: bytes, *, origin: str) -> Iterator[Article | LoadError]:
+def load_jsonl_bytes(data: bytes, *, origin: str, source: str = ""
+                     ) -> Iterator[Article | LoadError]:
+    """Records of an in-memory JSON or JSONL file (an upload); ``source`` as above."""
+    source = source or origin
     if not data.strip():
         raise LoadError(origin, "file is empty")
     if b"\x00" in data[:8192]:
@@ -89,12 +94,12 @@ def load_jsonl_bytes(data: bytes, *, origin: str) -> Iterator[Article | LoadErro
         if not items:
             raise LoadError(origin, "the JSON list holds no records")
         for i, rec in enumerate(items, 1):
-            yield _guarded(rec, f"{origin} item {i}")
+            yield _guarded(rec, f"{origin} item {i}", source)
         return
-    yield from _records(enumerate(data.splitlines(), 1), origin=origin)
+    yield from _records(enumerate(data.splitlines(), 1), origin=origin, source=source)
 
 
-def _records(lines: Iterable[tuple[int, bytes]], *, origin: str
+def _records(lines: Iterable[tuple[int, bytes]], *, origin: str, source: str
              ) -> Iterator[Article | LoadError]:
     seen: dict[str, int] = {}
     for lineno, raw in lines:
@@ -118,7 +123,7 @@ def _records(lines: Iterable[tuple[int, bytes]], *, origin: str
         except RecursionError:
             yield LoadError(where, "JSON nested too deeply to read")
             continue
-        result = _guarded(rec, where)
+        result = _guarded(rec, where, source)
         if isinstance(result, Article):
             if result.id in seen:
                 yield LoadError(where, f"duplicate id {result.id!r} (first on line "
@@ -128,11 +133,11 @@ def _records(lines: Iterable[tuple[int, bytes]], *, origin: str
         yield result
 
 
-def _guarded(rec: Any, where: str) -> Article | LoadError:
+def _guarded(rec: Any, where: str, source: str) -> Article | LoadError:
     """One record's article, or the one-line error that names it (never an exception: one bad
     record must not cost the records after it)."""
     try:
-        return record_to_article(rec, where)
+        return record_to_article(rec, where, source=source)
     except LoadError as exc:
         return exc
     except Exception as exc:  # an unforeseen bad record: name it, keep going, keep the cause
@@ -141,8 +146,11 @@ def _guarded(rec: Any, where: str) -> Article | LoadError:
                          f"{str(exc)[:120]})")
 
 
-def record_to_article(rec: Any, where: str) -> Article:
-    """Map one JSON object to an ``Article``; raise ``LoadError`` naming the bad field."""
+def record_to_article(rec: Any, where: str, *, source: str = "") -> Article:
+    """Map one JSON object to an ``Article``; raise ``LoadError`` naming the bad field.
+
+    Its identity (``source_key``) is ``rec:<source>#<id>``: the same id in another file is
+    another source, which ingest refuses rather than let it replace this one."""
     if not isinstance(rec, dict):
         raise LoadError(where, f"record is a {type(rec).__name__}, expected a JSON object")
     body = next((rec[k] for k in _BODY_KEYS if rec.get(k) is not None), None)
@@ -170,7 +178,7 @@ def record_to_article(rec: Any, where: str) -> Article:
         raise LoadError(where, f"'authors' is a {type(authors).__name__}, expected a list")
     return Article(
         id=art_id,
-        source_key=f"id:{art_id}",
+        source_key=record_key(source, art_id) if source else f"id:{art_id}",
         title=title,
         body=body.replace("\r\n", "\n").strip(),
         date=parse_date(date_value, source=where),
@@ -179,3 +187,4 @@ def record_to_article(rec: Any, where: str) -> Article:
         authors=tuple(str(a) for a in authors),
         origin=where,
     )
+

@@ -27,7 +27,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
 from index.articles import Meta
-from index.errors import ConfigError, StoreError
+from index.errors import ConfigError, StoreError, storage_condition, storage_message
 from index.filters import Filters
 from index.protocols import ArticleRecord, IndexStore
 from index.store.common import VectorCache, article_record
@@ -75,6 +75,10 @@ def make_client(index_dir: str | os.PathLike[str] | None = None, chroma_url: str
     try:
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:
+        condition = storage_condition(exc) or \
+            ("read-only" if not os.access(path, os.W_OK) else None)
+        if condition:
+            raise StoreError(storage_message(condition, str(path))) from exc
         raise StoreError(
             f"cannot open the index at {path} ({exc.__class__.__name__}: {exc}); it may be damaged:"
             f" move it aside and rebuild it with `newsdesk ingest PATH --index {path}`"

@@ -122,10 +122,10 @@ def test_unreadable_file_is_reported(tmp_path: Path, monkeypatch):
 
     real = loaders.open_regular
 
-    def deny(path, origin):
+    def deny(path, origin, **kw):
         if Path(path).name == "locked.txt":
             raise PermissionError(13, "Permission denied")
-        return real(path, origin)
+        return real(path, origin, **kw)
 
     monkeypatch.setattr(loaders, "open_regular", deny)
     arts, errs = split(list(iter_articles([tmp_path])))
@@ -144,7 +144,9 @@ def test_hostile_corpus_loads_to_one_named_error_each(tmp_path: Path):
     finally:
         srv.close()
     assert srv.requests == []
-    lines = [f"error: {e}" for e in errs]
+    from ui.terminal import one_line  # as the CLI prints them: one line each
+
+    lines = [f"error: {one_line(e.source)}: {one_line(e.reason)}" for e in errs]
     extra, unmet = match_lines(corpus, lines)
     assert extra == [], (extra, unmet)
     assert unmet == [], (extra, unmet)
