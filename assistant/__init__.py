@@ -24,6 +24,8 @@ from index.errors import (
     NewsdeskError,
     QuestionError,
     StoreError,
+    storage_condition,
+    storage_message,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +44,8 @@ __all__ = [
     "QuestionError",
     "Settings",
     "StoreError",
+    "storage_condition",
+    "storage_message",
 ]
 
 

@@ -6,7 +6,9 @@ composes the question path: rewrite → plan filters → retrieve → answer (�
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -129,9 +131,9 @@ class Assistant:
             self._idf = kw.idf
             self._newest = None  # an edit may move a date without changing any count
             if self._stories is None and self.settings.one_per_story:
-                from index.stories import StoryIndex
+                from index.stories import open_stories
 
-                self._stories = StoryIndex(self.settings.keyword_dir)
+                self._stories = open_stories(self.settings.keyword_dir, self.store)
 
     def ingest(self, sources: Sequence[str | Path] | Sequence[Article | LoadError], *,
                progress: bool | None = False,
@@ -179,7 +181,10 @@ class Assistant:
     def _check(self, question: str) -> str:
         if not isinstance(question, str) or not question.strip():
             raise QuestionError("the question is empty; type a question about the articles")
-        q = " ".join(question.split())
+        q = " ".join(clean_question(question).split())
+        if not q:
+            raise QuestionError("the question has no readable text (only control characters "
+                                "or invalid UTF-8); type a question about the articles")
         if len(q) > MAX_QUESTION_CHARS:
             raise QuestionError(f"the question is {len(q):,} characters; the limit is "
                                 f"{MAX_QUESTION_CHARS:,}. Ask something shorter")
@@ -352,3 +357,18 @@ class Assistant:
 
 
 __all__ = ["REFUSAL", "Assistant", "ingest", "open_index"]
+
+
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                         "\u2060-\u2069\ufeff\ufffd\ud800-\udfff]")
+
+
+def clean_question(text: str) -> str:
+    """A question as text every layer can encode: bytes that were not UTF-8 (a terminal in
+    another encoding hands them over as lone surrogates) and lone surrogates become spaces, as
+    do control, bidi and zero-width characters."""
+    # argv's undecodable bytes are surrogate escapes: decode them as what they are; a real
+    # lone surrogate (from JSON) cannot be encoded so, and is replaced below
+    with contextlib.suppress(UnicodeEncodeError):
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _UNREADABLE.sub(" ", text)

@@ -17,8 +17,10 @@ WHEEL=$(ls "$WORK"/dist/newsdesk-*.whl)
 cd "$WORK"   # nothing of the repo on the path
 "$WORK/venv/bin/newsdesk" ingest "$REPO/seeds/articles" --index "$WORK/idx" --no-progress
 OUT=$("$WORK/venv/bin/newsdesk" ask "Who asked US diplomats to leave?" --index "$WORK/idx")
-echo "$OUT" | head -3
-echo "$OUT" | grep -q "Russian negotiators asked US diplomats to leave" || {
+# here-strings, not `echo | grep -q`: under pipefail a reader that stops early (grep -q, head)
+# makes echo die of SIGPIPE and the check fail although the answer was printed
+head -3 <<<"$OUT"
+grep -q "Russian negotiators asked US diplomats to leave" <<<"$OUT" || {
   echo "wheel: the CLI did not answer the seed question" >&2; exit 1; }
 "$WORK/venv/bin/python" "$REPO/scripts/wheel_smoke.py" "$WORK/idx"
 echo "wheel: OK ($(basename "$WHEEL"))"

@@ -21,12 +21,13 @@ def free_port() -> int:
 
 
 class ChatServer:
-    def __init__(self, index: Path, *extra: str, log: Path) -> None:
+    def __init__(self, index: Path, *extra: str, log: Path,
+                 env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.index = index
         self.url = f"http://127.0.0.1:{self.port}/"
         env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-                   NEWSDESK_INDEX=str(index))
+                   NEWSDESK_INDEX=str(index), **(env or {}))
         self.t0 = time.perf_counter()
         self.log = log
         self.proc = subprocess.Popen(
@@ -51,8 +52,10 @@ class ChatServer:
             self.proc.kill()
 
 
-def seeded_chat(tmp_path_factory: Any, name: str, *extra: str) -> Iterator[ChatServer]:
-    """A ``newsdesk chat`` over a fresh index of the seed article (for module-scoped fixtures)."""
+def seeded_chat(tmp_path_factory: Any, name: str, *extra: str,
+                env: dict[str, str] | None = None) -> Iterator[ChatServer]:
+    """A ``newsdesk chat`` over a fresh index of the seed article (for module-scoped fixtures);
+    ``env`` is added to the server's environment."""
     import shutil
 
     from tests.helpers import SEED_ARTICLE
@@ -61,7 +64,8 @@ def seeded_chat(tmp_path_factory: Any, name: str, *extra: str) -> Iterator[ChatS
     seeds = tmp / "seeds"
     seeds.mkdir()
     shutil.copy(SEED_ARTICLE, seeds)
-    srv = ChatServer(tmp / "index", "--ingest", str(seeds), *extra, log=tmp / "chat.log")
+    srv = ChatServer(tmp / "index", "--ingest", str(seeds), *extra, log=tmp / "chat.log",
+                     env=env)
     try:
         yield srv
     finally:

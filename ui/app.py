@@ -32,8 +32,11 @@ UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".json", 
 
 def check_bind(host: str, auth: str | None, no_auth: bool) -> None:
     """Refuse to expose the app beyond loopback without a login."""
-    if auth is not None and ":" not in auth:
-        raise ConfigError("--auth must be USER:PASS")
+    if auth is not None:
+        user, colon, password = auth.partition(":")
+        if not colon or not user.strip() or not password:
+            raise ConfigError("--auth must be USER:PASS with a user name and a password "
+                              "(an empty one would start a server nobody can log in to)")
     loopback = host in ("localhost",) or _is_loopback(host)
     if not loopback and not auth and not no_auth:
         raise ConfigError(
@@ -263,11 +266,17 @@ def build_app(assistant: Assistant, watcher: Watcher | None = None) -> Any:
 
 def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860,
            auth: str | None = None, block: bool = True, watch: Sequence[str] = (),
-           every: float = 600.0) -> Any:
+           every: float = 600.0, trusted_proxy: str | None = None) -> Any:
     """Serve the chat. Returns ``(app, local_url)`` when ``block`` is False. ``watch`` names
-    feeds and folders a background ``Watcher`` keeps ingesting while the chat runs."""
+    feeds and folders a background ``Watcher`` keeps ingesting while the chat runs.
+    ``trusted_proxy`` (addresses, comma-separated) is the reverse proxy whose
+    ``X-Forwarded-For`` names the client; no other peer's is believed."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # uvicorn rewrites the client address from X-Forwarded-For for the peers this names, and
+    # trusts loopback by default: any local client could then forge its address and escape
+    # the login throttle (ui.security), which keys on that address
+    os.environ["FORWARDED_ALLOW_IPS"] = trusted_proxy or ""
     # Uploads land in a folder of this server's own, removed when it stops.
     upload_dir = tempfile.mkdtemp(prefix="newsdesk-uploads-")
     os.environ["GRADIO_TEMP_DIR"] = upload_dir
@@ -297,6 +306,7 @@ def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860,
     print(f"Newsdesk chat ready at {url} (index: {settings.location})", flush=True)
     if not block:
         return demo, url
+    _interrupt_on_sigterm()
     try:
         demo.block_thread()
     except KeyboardInterrupt:
@@ -305,6 +315,20 @@ def launch(settings: Settings, *, host: str = "127.0.0.1", port: int = 7860,
         stop.set()
         shutil.rmtree(upload_dir, ignore_errors=True)
     return demo, url
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (a service manager, ``kill``) stops the server like Ctrl-C, so the ``finally``
+    that removes the upload folder runs: by default SIGTERM ends Python without it."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _offline_theme() -> Any:

@@ -13,7 +13,8 @@ import os
 import sys
 from typing import Any
 
-from assistant import ConfigError, NewsdeskError, Settings
+from assistant import ConfigError, NewsdeskError, Settings, storage_condition, storage_message
+from ui.terminal import SafeStream, one_line
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -107,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth", metavar="USER:PASS", help="require this login")
     p.add_argument("--no-auth", action="store_true",
                    help="allow a non-loopback --host without a login (you take the risk)")
+    p.add_argument("--trusted-proxy", metavar="IP[,IP]", default=None,
+                   help="the reverse proxy in front of the chat: only its X-Forwarded-For "
+                        "names the client (failed-login throttling); by default none is "
+                        "trusted and the peer address counts")
     p.add_argument("--ingest", nargs="*", metavar="PATH", default=[],
                    help="ingest these first (idempotent)")
     p.add_argument("--watch", nargs="*", metavar="SOURCE", default=[],
@@ -172,9 +177,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         for src, reason in report.failed:
-            print(f"error: {src}: {reason}", file=sys.stderr)
+            print(f"error: {one_line(src)}: {one_line(reason)}", file=sys.stderr)
         for src, reason in report.warnings:
-            print(f"warning: {src}: {reason}", file=sys.stderr)
+            print(f"warning: {one_line(src)}: {one_line(reason)}", file=sys.stderr)
         print(report.summary())
     if report.interrupted:
         print("interrupted: the articles counted above are stored; run the same command "
@@ -203,7 +208,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             print(f"{st['articles']} articles, {st['chunks']} chunks, "
                   f"{st['oldest'] or '-'} .. {st['newest'] or '-'} at {st['location']}")
             for src, n in list(st["sources"].items())[:10]:
-                print(f"  {n:6d}  {src}")
+                print(f"  {n:6d}  {one_line(src)}")
         return 0
     if args.index_command == "list":
         rows = [r.__dict__ for r in indexing.articles(store)]
@@ -211,7 +216,8 @@ def cmd_index(args: argparse.Namespace) -> int:
             print(json.dumps(rows, indent=2))
         else:
             for r in sorted(rows, key=lambda r: (r["date"], r["id"])):
-                print(f"{r['id']}\t{r['date'] or '-'}\t{r['source'] or '-'}\t{r['title'][:70]}")
+                print(f"{r['id']}\t{r['date'] or '-'}\t{one_line(r['source'] or '-')}\t"
+                      f"{one_line(r['title'][:70])}")
         return 0
     if args.index_command == "stories":
         groups = indexing.stories(settings, args.top)
@@ -221,15 +227,15 @@ def cmd_index(args: argparse.Namespace) -> int:
             print("no story is told by more than one article (re-run `newsdesk ingest` on an "
                   "index made before story signatures to sign its articles)")
         for g in groups if not args.json else []:
-            print(f"{len(g)} articles: {g[0].title[:70]}")
+            print(f"{len(g)} articles: {one_line(g[0].title[:70])}")
             for m in g:
-                print(f"  {m.date or '-'}  {m.source or '-':<20.20}  {m.article_id}  "
-                      f"{m.title[:60]}")
+                print(f"  {m.date or '-'}  {one_line(m.source or '-'):<20.20}  {m.article_id}  "
+                      f"{one_line(m.title[:60])}")
         return 0
     status = 0
     for aid, got in indexing.remove(store, settings, args.article_id):
         if isinstance(got, NewsdeskError):
-            print(f"error: {got}", file=sys.stderr)
+            print(f"error: {one_line(got)}", file=sys.stderr)
             status = 1
         else:
             print(f"removed {aid} ({got} chunks)")
@@ -253,10 +259,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if ans.citations:
         print()
         for c in ans.citations:
-            print(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {c.date or 'undated'}"
-                  f" (article {c.article_id}, chars {c.start}-{c.end})")
+            print(f"[{c.n}] {one_line(c.title)} — {one_line(c.source or 'unknown source')}, "
+                  f"{c.date or 'undated'} (article {c.article_id}, chars {c.start}-{c.end})")
             if c.url:
-                print(f"    {c.url}")
+                print(f"    {one_line(c.url)}")
             print(f"    “{c.passage}”")
             if c.also_in:
                 print(f"    also in: {also_in(c)}")
@@ -277,7 +283,8 @@ def cmd_quotes(args: argparse.Namespace) -> int:
     if not rows:
         print(f"no quotes attributed to {args.speaker!r} in the index")
     for words, c in rows:
-        print(f"[{c.n}] {c.date or 'undated'} · {c.source or 'unknown source'} · {c.title}")
+        print(f"[{c.n}] {c.date or 'undated'} · {one_line(c.source or 'unknown source')} · "
+              f"{one_line(c.title)}")
         print(f"    “{words}”")
         print(f"    ({c.article_id}, chars {c.start}-{c.end}: {c.passage[:160]})")
     return 0
@@ -295,7 +302,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     def show(rep: CycleReport) -> None:
         print(f"watch {datetime.now():%Y-%m-%d %H:%M:%S}: {rep.line()}", flush=True)
         for src, reason in rep.failed:
-            print(f"  failed: {src}: {reason}", file=sys.stderr, flush=True)
+            print(f"  failed: {one_line(src)}: {one_line(reason)}", file=sys.stderr, flush=True)
 
     if args.once:
         rep = w.cycle()
@@ -331,7 +338,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from assistant.watch import parse_every
 
     launch(settings, host=args.host, port=args.port, auth=args.auth, watch=args.watch,
-           every=parse_every(args.every))
+           every=parse_every(args.every), trusted_proxy=args.trusted_proxy)
     return 0
 
 
@@ -410,6 +417,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
+    out, err = sys.stdout, sys.stderr
+    # nothing an input holds (a file name, a title) can drive the terminal: see ui.terminal
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)
+    try:
+        return _run(args)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except BrokenPipeError:
@@ -419,14 +436,24 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except ConfigError as exc:
-        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        print(f"newsdesk: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except NewsdeskError as exc:
-        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        print(f"newsdesk: error: {one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("newsdesk: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a library's own error (Chroma, SQLite, the OS): one line, not a
+        # traceback; -v logs the traceback for a bug report
+        logging.getLogger(__name__).debug("unexpected failure", exc_info=True)
+        where = str(getattr(args, "index", None) or os.environ.get("NEWSDESK_INDEX") or
+                    "the index")
+        condition = storage_condition(exc)
+        msg = storage_message(condition, where) if condition else (
+            f"{exc.__class__.__name__}: {exc} (run with -v for the details)")
+        print(f"newsdesk: error: {one_line(msg)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -59,6 +59,10 @@ def test_check_bind_rules():
         check_bind("192.0.2.1", None, False)
     with pytest.raises(ConfigError, match="USER:PASS"):
         check_bind("127.0.0.1", "nopass", False)
+    # an empty user or password would start a server nobody can log in to
+    for auth in (":", "alice:", ":secret", " :secret"):
+        with pytest.raises(ConfigError, match="a user name and a password"):
+            check_bind("127.0.0.1", auth, False)
 
 
 def test_ask_validates_k_like_the_cli(server):
@@ -100,6 +104,41 @@ def test_login_is_throttled_and_pages_carry_a_csp(tmp_path_factory):
         assert login("s3cret")[0] == 200
         with urllib.request.urlopen(srv.url, timeout=30) as r:  # the login page
             assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+
+
+def test_forged_forwarded_for_does_not_escape_the_login_throttle(tmp_path_factory):
+    """Six wrong passwords from one loopback client, each with another X-Forwarded-For:
+    the throttle keys on the peer, so the second is already refused (429)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    for srv in seeded_chat(tmp_path_factory, "xff", "--auth", "ann:s3cret"):
+        codes = []
+        for i in range(6):
+            data = urllib.parse.urlencode({"username": "ann", "password": f"guess{i}"}).encode()
+            req = urllib.request.Request(srv.url + "login", data=data,
+                                         headers={"X-Forwarded-For": f"198.51.100.{i + 1}"})
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    codes.append(r.status)
+            except urllib.error.HTTPError as exc:
+                codes.append(exc.code)
+        assert codes[0] == 400, codes
+        assert codes[1:] == [429] * 5, codes
+
+
+def test_sigterm_removes_the_upload_folder(tmp_path_factory):
+    """The chat's upload folder (under TMPDIR) is gone after a SIGTERM, not only after
+    Ctrl-C."""
+    import signal
+
+    tmp = tmp_path_factory.mktemp("sigterm-tmp")
+    for srv in seeded_chat(tmp_path_factory, "sigterm", env={"TMPDIR": str(tmp)}):
+        assert list(tmp.glob("newsdesk-uploads-*")), list(tmp.iterdir())
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.proc.wait(60)
+        assert list(tmp.glob("newsdesk-uploads-*")) == []
 
 
 def test_chat_with_watch_answers_from_files_added_while_it_runs(tmp_path_factory):
