@@ -25,6 +25,7 @@ from assistant.steps import (
     Answerer,
     Day,
     ExtractiveAnswer,
+    Grounded,
     LLMAnswer,
     PlanFilters,
     Query,
@@ -37,7 +38,7 @@ from assistant.steps import (
 from assistant.text import idf_lookup
 from assistant.types import REFUSAL, Answer, Citation, Filters, Passage
 from assistant.vectors import VectorCache
-from index.errors import BackendError, EmptyIndexError, QuestionError, StoreError
+from index.errors import BackendError, ConfigError, EmptyIndexError, QuestionError, StoreError
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -193,27 +194,30 @@ class Assistant:
     def _query(self, question: str, *, history: Sequence[Turn] = (), k: int | None = None,
                since: Day = None, until: Day = None, source: str | Sequence[str] | None = None,
                answerer: str | None = None, today: date | None = None,
-               exclude: Sequence[str] = ()) -> Query:
+               exclude: Sequence[str] = (), only: Sequence[str] = ()) -> Query:
         sources = (source,) if isinstance(source, str) and source else tuple(source or ())
         return Query(question=self._check(question), history=tuple(history), k=k, since=since,
                      until=until, sources=sources, today=today, exclude=frozenset(exclude),
+                     only=frozenset(only),
                      answerer=answerer or self.settings.answerer, started=time.perf_counter())
 
     def retrieve(self, question: str, *, k: int | None = None, mode: str = "hybrid",
                  since: Day = None, until: Day = None,
                  source: str | Sequence[str] | None = None, today: date | None = None,
-                 exclude: Sequence[str] = (), question_dates: bool = True) -> list[Passage]:
+                 exclude: Sequence[str] = (), only: Sequence[str] = (),
+                 question_dates: bool = True) -> list[Passage]:
         """Ranked passages for ``question`` (what the answer will rest on); ``exclude`` names
-        articles to leave out (the hard-negative evaluation hides the gold ones);
+        articles to leave out (the hard-negative evaluation hides the gold ones), ``only``
+        (when not empty) the only articles to search (a question's own search results);
         ``question_dates=False`` ignores a date range the question's own words name."""
         q = self._query(question, k=k, since=since, until=until, source=source, today=today,
-                        exclude=exclude)
+                        exclude=exclude, only=only)
         q = self.plan.run(q.with_(standalone=q.question), question_dates=question_dates)
         return self.retrieve_step.search(q, mode=mode)
 
     def ask(self, question: str, **kw: Any) -> Answer:
         """Answer ``question`` with citations. Keyword options: ``k``, ``since``, ``until``,
-        ``source``, ``answerer``, ``today``, ``history``, ``exclude``."""
+        ``source``, ``answerer``, ``today``, ``history``, ``exclude``, ``only``."""
         return final_answer(self.stream(question, **kw))
 
     def chat(self, history: Sequence[Turn], question: str, **kw: Any) -> Answer:
@@ -223,13 +227,15 @@ class Assistant:
     def stream(self, question: str, *, history: Sequence[Turn] = (), k: int | None = None,
                since: Day = None, until: Day = None, source: str | Sequence[str] | None = None,
                answerer: str | None = None, today: date | None = None,
-               exclude: Sequence[str] = ()) -> Iterator[str | Answer]:
+               exclude: Sequence[str] = (), only: Sequence[str] = ()
+               ) -> Iterator[str | Answer]:
         """Yield text pieces of the answer as they are produced, then the final ``Answer``.
 
         The steps (``assistant.steps``): rewrite → plan filters → retrieve → answer (an LLM
         answer is verified, and replaced by the extractive one when nothing in it holds)."""
         q = self._query(question, history=history, k=k, since=since, until=until,
-                        source=source, answerer=answerer, today=today, exclude=exclude)
+                        source=source, answerer=answerer, today=today, exclude=exclude,
+                        only=only)
         answer_step = self.answer_step(q.answerer)
         q = self.retrieve_step.run(self.plan.run(self.rewrite.run(q)))
         yield from answer_step.stream(q)
@@ -246,7 +252,19 @@ class Assistant:
             self._models[name] = make_chat_model(self.settings, name)
         return LLMAnswer(self._models[name], name, self._extractive_answerer, self._vectors.one)
 
-    def _extractive_answerer(self) -> ExtractiveAnswerer:
+    def _extractive_answerer(self) -> Grounded:
+        """The learned reader's path when ``settings.reader`` is on, else the rule path."""
+        if self.settings.reader:
+            from assistant import reader
+
+            if not reader.available():
+                raise ConfigError(
+                    "NEWSDESK_READER is on but no reader is installed: build one with `python "
+                    "scripts/train_reader.py --out assistant/data/reader` (docs/reader.md), or "
+                    "turn the setting off")
+            from assistant.answerers.reading import ReaderAnswerer
+
+            return ReaderAnswerer(reader.shared(), self._idf, newest=self.newest_day)
         return ExtractiveAnswerer(self._vectors.many, self._idf,
                                   min_support=self.settings.min_support,
                                   newest=self.newest_day)
@@ -289,14 +307,16 @@ class Assistant:
 
     # ----------------------------------------------------------------- choices
     def choose(self, question: str, choices: Sequence[str], *, k: int = 10,
-               today: date | None = None, since: Day = None, until: Day = None) -> int:
-        """Index of the choice best supported by the retrieved evidence."""
+               today: date | None = None, since: Day = None, until: Day = None,
+               only: Sequence[str] = ()) -> int:
+        """Index of the choice best supported by the retrieved evidence (``only``: as in
+        ``retrieve``)."""
         from assistant.choose import choose
 
         q = self._check(question)
         if not choices:
             raise QuestionError("choose() needs at least one choice")
-        passages = self.retrieve(q, k=k, today=today, since=since, until=until)
+        passages = self.retrieve(q, k=k, today=today, since=since, until=until, only=only)
         return choose(q, list(choices), passages, self._vectors, self._idf)
 
     def quotes(self, speaker: str, *, limit: int = 20, search: int = 200

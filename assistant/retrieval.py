@@ -81,7 +81,7 @@ class HybridRetriever(BaseRetriever):
         if self.mode in ("hybrid", "bm25") and self.keyword is not None:
             kw = [(h.chunk_id, h.score) for h in self.keyword.search(
                 query, self.fetch_k, since=filters.since, until=filters.until,
-                sources=filters.sources, exclude=filters.exclude)]
+                sources=filters.sources, exclude=filters.exclude, only=filters.only)]
         fused = self._fuse(dense, kw)
         if self.recency_weight and self.today is not None:
             self._recency(fused, dense)
@@ -148,9 +148,10 @@ class HybridRetriever(BaseRetriever):
             # keyword index's dates, and exact search over them beats Chroma's metadata filter.
             f = filters
             if self.keyword.count_matching(since=f.since, until=f.until, sources=f.sources,
-                                           exclude=f.exclude) <= EXACT_MAX:
+                                           exclude=f.exclude, only=f.only) <= EXACT_MAX:
                 return self._exact(vector, self.keyword.ids_matching(
-                    since=f.since, until=f.until, sources=f.sources, exclude=f.exclude))
+                    since=f.since, until=f.until, sources=f.sources, exclude=f.exclude,
+                    only=f.only))
         wide = self.store.dense_search(vector, OVERFETCH * self.fetch_k)
         kept = [(d, s) for d, s in wide if filters.accepts(d.metadata)]
         if len(kept) >= self.fetch_k or len(wide) < OVERFETCH * self.fetch_k:

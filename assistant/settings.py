@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     one_per_story: bool = True      # near-duplicate copies: one passage, the rest "also in"
     answerer: str = "extractive"
     min_support: float = 0.0        # extractive: an extra hard floor under the answerability model
+    # extractive: the learned reader decides (assistant.reader; its weights are built by
+    # scripts/train_reader.py). Off by default: no trained version has beaten the rule path on
+    # the 2024 valid questions yet (docs/reader.md)
+    reader: bool = False
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None

@@ -36,7 +36,7 @@ from index.errors import BackendError, EmptyIndexError, QuestionError
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
-    from assistant.answerers.extractive import ExtractiveAnswerer
+    from assistant.answerers.extractive import Extracted
     from assistant.retrieval import HybridRetriever
 
 Day = str | date | None
@@ -72,6 +72,7 @@ class Query:
     sources: tuple[str, ...] = ()
     today: date | None = None              # the question's day (recency, "last week")
     exclude: frozenset[str] = frozenset()  # articles retrieval leaves out
+    only: frozenset[str] = frozenset()     # when set, the only articles retrieval searches
     answerer: str = "extractive"
     started: float = 0.0                   # perf_counter() when asked, for latency
     # filled in by the steps
@@ -138,7 +139,7 @@ class PlanFilters:
             period = None      # both dates given: they override the question's words
         return q.with_(period=period, filters=Filters(
             since=epoch_of(s) if s else None, until=epoch_of(u) if u else None,
-            sources=q.sources, exclude=q.exclude))
+            sources=q.sources, exclude=q.exclude, only=q.only))
 
 
 class Retrieve:
@@ -194,6 +195,16 @@ def _empty_reason(q: Query) -> str:
     return f"No article in the index is {' and '.join(parts)}."
 
 
+class Grounded(Protocol):
+    """What composes an answer from passages' own sentences (the reader's path,
+    ``assistant.answerers.reading``, or the rule path, ``assistant.answerers.extractive``)."""
+
+    def answer(self, question: str, qvec: Sequence[float] | None, passages: list[Passage],
+               focus: str | None = None, today: date | None = None) -> Extracted:
+        """The cited answer, or a refusal that says why."""
+        ...
+
+
 class Answerer(Protocol):
     """The last step: passages → an ``Answer`` (text pieces first, when it streams)."""
 
@@ -206,7 +217,7 @@ class ExtractiveAnswer:
     """The grounded default: the best-supported sentences, each cited; refuses when the
     answerability model says the passages don't hold the answer."""
 
-    def __init__(self, make: Callable[[], ExtractiveAnswerer],
+    def __init__(self, make: Callable[[], Grounded],
                  embed_query: Callable[[str], list[float]]) -> None:
         self._make = make
         self._embed_query = embed_query
@@ -228,7 +239,8 @@ class ExtractiveAnswer:
                      signals=tuple((k, round(v, 4)) for k, v in got.signals.items()),
                      answerability=None if got.probability is None
                      else round(got.probability, 4), reason=got.reason, question=q.question,
-                     standalone_question=q.standalone, retrieved=q.retrieved)
+                     standalone_question=q.standalone, retrieved=q.retrieved,
+                     decided_by=got.decided_by or "rules")
 
 
 class Verify:
@@ -245,7 +257,7 @@ class LLMAnswer:
     declines or keeps no verified citation gives way to the extractive answer."""
 
     def __init__(self, model: BaseChatModel, name: str,
-                 make_extractive: Callable[[], ExtractiveAnswerer],
+                 make_extractive: Callable[[], Grounded],
                  embed_query: Callable[[str], list[float]]) -> None:
         self.model = model
         self.name = name

@@ -105,6 +105,9 @@ class Answer:
     signals: tuple[tuple[str, float], ...] = field(default=(), repr=False)
     answerability: float | None = None
     reason: str = ""
+    # what made the answer/refuse decision: "reader" (the learned model), a rule that
+    # overrode it ("rule:year", "rule:stale", ...), or "" (no decision: an LLM, no passages)
+    decided_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

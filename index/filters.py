@@ -15,17 +15,20 @@ from index.articles import MetaValue
 
 @dataclass(frozen=True)
 class Filters:
-    """Optional restrictions: inclusive epoch-second date bounds, allowed sources, and
-    articles to leave out (``exclude``: what ``newsdesk eval --hide-gold`` hides)."""
+    """Optional restrictions: inclusive epoch-second date bounds, allowed sources, articles
+    to leave out (``exclude``: what ``newsdesk eval --hide-gold`` hides) and, when not empty,
+    the only articles to search (``only``: a question's own search results in a pooled
+    evaluation)."""
 
     since: int | None = None
     until: int | None = None
     sources: tuple[str, ...] = ()
     exclude: frozenset[str] = frozenset()
+    only: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return self.since is not None or self.until is not None or bool(self.sources) or \
-            bool(self.exclude)
+            bool(self.exclude) or bool(self.only)
 
     def accepts(self, meta: Mapping[str, MetaValue]) -> bool:
         """Whether a chunk with metadata ``meta`` passes (the same test as ``chroma_where``)."""
@@ -35,5 +38,7 @@ class Filters:
         if self.until is not None and not (isinstance(epoch, int) and epoch <= self.until):
             return False
         if self.exclude and meta.get("article_id") in self.exclude:
+            return False
+        if self.only and meta.get("article_id") not in self.only:
             return False
         return not self.sources or meta.get("source") in self.sources

@@ -102,7 +102,8 @@ class KeywordIndex:
         return int(self.searcher().num_docs)
 
     def _filters(self, since: int | None, until: int | None, sources: tuple[str, ...],
-                 exclude: frozenset[str]) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+                 exclude: frozenset[str], only: frozenset[str] = frozenset()
+                 ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         import tantivy
 
         schema, q = _schema(), tantivy.Query
@@ -116,20 +117,23 @@ class KeywordIndex:
         if exclude:
             out.append((tantivy.Occur.MustNot,
                         q.term_set_query(schema, "article_id", sorted(exclude))))
+        if only:
+            out.append((tantivy.Occur.Must, q.const_score_query(
+                q.term_set_query(schema, "article_id", sorted(only)), 0.0)))
         return out
 
     def _filtered(self, since: int | None, until: int | None, sources: tuple[str, ...],
-                  exclude: frozenset[str]) -> tantivy.Query:
+                  exclude: frozenset[str], only: frozenset[str] = frozenset()) -> tantivy.Query:
         import tantivy
 
-        parts = self._filters(since, until, sources, exclude)
+        parts = self._filters(since, until, sources, exclude, only)
         if not any(o == tantivy.Occur.Must for o, _ in parts):
             parts.insert(0, (tantivy.Occur.Must, tantivy.Query.all_query()))
         return tantivy.Query.boolean_query(parts)
 
     def search(self, query: str, k: int, *, since: int | None = None, until: int | None = None,
-               sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-               ) -> list[KeywordHit]:
+               sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+               only: frozenset[str] = frozenset()) -> list[KeywordHit]:
         """The best ``k`` chunks for ``query`` under the filters, best first."""
         import tantivy
 
@@ -139,26 +143,28 @@ class KeywordIndex:
         q = tantivy.Query
         text = q.boolean_query([(tantivy.Occur.Should, q.term_query(_schema(), "terms", t))
                                 for t in toks])
-        parts = [(tantivy.Occur.Must, text), *self._filters(since, until, sources, exclude)]
+        parts = [(tantivy.Occur.Must, text),
+                 *self._filters(since, until, sources, exclude, only)]
         s = self.searcher()
         hits = s.search(q.boolean_query(parts), k, count=False).hits
         return [KeywordHit(str(s.doc(addr)["chunk_id"][0]), float(score))
                 for score, addr in hits if score > 0]
 
     def count_matching(self, *, since: int | None = None, until: int | None = None,
-                       sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-                       ) -> int:
+                       sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+                       only: frozenset[str] = frozenset()) -> int:
         """How many chunks the filters allow."""
-        got = self.searcher().search(self._filtered(since, until, sources, exclude), 1,
+        got = self.searcher().search(self._filtered(since, until, sources, exclude, only), 1,
                                      count=True)
         return int(getattr(got, "count", 0) or 0)  # (missing from the type stubs)
 
     def ids_matching(self, *, since: int | None = None, until: int | None = None,
-                     sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-                     ) -> list[str]:
+                     sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+                     only: frozenset[str] = frozenset()) -> list[str]:
         """Ids of the chunks the filters allow."""
         s = self.searcher()
-        hits = s.search(self._filtered(since, until, sources, exclude), max(s.num_docs, 1),
+        hits = s.search(self._filtered(since, until, sources, exclude, only),
+                        max(s.num_docs, 1),
                         count=False).hits
         return [str(s.doc(addr)["chunk_id"][0]) for _, addr in hits]
 

@@ -182,20 +182,20 @@ class KeywordSearch(Protocol):
     """BM25 over the stored chunks, with the same filters as the dense side."""
 
     def search(self, query: str, k: int, *, since: int | None = None, until: int | None = None,
-               sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-               ) -> list[KeywordHit]:
+               sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+               only: frozenset[str] = frozenset()) -> list[KeywordHit]:
         """The best ``k`` chunks for ``query`` (score > 0), best first."""
         ...
 
     def count_matching(self, *, since: int | None = None, until: int | None = None,
-                       sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-                       ) -> int:
+                       sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+                       only: frozenset[str] = frozenset()) -> int:
         """How many chunks the filters allow."""
         ...
 
     def ids_matching(self, *, since: int | None = None, until: int | None = None,
-                     sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-                     ) -> list[str]:
+                     sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+                     only: frozenset[str] = frozenset()) -> list[str]:
         """Ids of the chunks the filters allow."""
         ...
 

@@ -19,7 +19,7 @@ python -m pip install -q --upgrade pip
 python -c "import torch" 2>/dev/null || pip install -q torch==2.13.0
 if [ "$DEV" = 1 ]; then
   # llama.cpp must not use -march=native here: the native build dies with SIGILL (AMX).
-  CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -q -e ".[openvino,ui,llm,llama,bench,scale,dev]" "llama-cpp-python[server]"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF" pip install -q -e ".[openvino,ui,llm,llama,bench,scale,train,dev]" "llama-cpp-python[server]"
   if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ]; then
       (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \

@@ -129,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hide-gold", action="store_true",
                    help="also ask each question with its gold articles excluded from retrieval "
                    "and score refusing as right (the hard-negative half)")
+    p.add_argument("--sample", type=int, metavar="N",
+                   help="N questions with answer documents (seeded), and of --corpus only the "
+                   "articles their search_doc_ids name (pooled evaluation)")
+    p.add_argument("--seed", type=int, default=0, help="with --sample")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the report here")
 
     p = sub.add_parser("bench", help="benchmarks that print numbers")
@@ -347,7 +351,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     settings = _settings(args, answerer=args.answerer)
     report = run_eval(args.gold, settings, corpus=args.corpus, retriever=args.retriever,
-                      k=args.k, limit=args.limit, hide_gold=args.hide_gold)
+                      k=args.k, limit=args.limit, hide_gold=args.hide_gold,
+                      sample=args.sample, seed=args.seed)
     from assistant.evaluation.runner import format_table
 
     print(format_table(report))

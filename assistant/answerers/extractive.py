@@ -457,6 +457,7 @@ class Extracted(NamedTuple):
     signals: dict[str, float] = {}  # noqa: RUF012 - a NamedTuple default, never mutated
     probability: float | None = None
     reason: str = ""
+    decided_by: str = ""  # "reader", "rule:…", or "" (the rule path's own decision)
 
 
 def _from_headline(told: Told) -> Extracted:

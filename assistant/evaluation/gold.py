@@ -20,6 +20,8 @@ class GoldQuestion:
     answer_idx: tuple[int, ...] = ()
     gold_doc_ids: tuple[str, ...] = ()
     question_date: str | None = None
+    # the question's own search results: when set, retrieval searches only these articles
+    search_doc_ids: tuple[str, ...] = ()
 
 
 def read_gold(path: str | Path) -> list[GoldQuestion]:
@@ -45,6 +47,7 @@ def read_gold(path: str | Path) -> list[GoldQuestion]:
                 answer_idx=tuple(r.get("answer_idx") or ()),
                 gold_doc_ids=tuple(r.get("gold_doc_ids") or ()),
                 question_date=r.get("question_date"),
+                search_doc_ids=tuple(r.get("search_doc_ids") or ()),
             ))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise LoadError(f"{p} line {n}", f"not a gold question ({exc})") from exc

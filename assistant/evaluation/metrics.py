@@ -96,3 +96,37 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+def bootstrap(values: Sequence[float], *, n: int = 1000, seed: int = 0
+              ) -> tuple[float, float] | None:
+    """A 95 % percentile bootstrap interval of the mean of ``values`` (questions resampled
+    with replacement, ``n`` times, seeded): ``(low, high)``, or None without values."""
+    import random
+
+    if not values:
+        return None
+    rnd = random.Random(seed)
+    k = len(values)
+    means = sorted(sum(values[rnd.randrange(k)] for _ in range(k)) / k for _ in range(n))
+    return means[int(0.025 * n)], means[min(n - 1, int(0.975 * n))]
+
+
+def calibration(probs: Sequence[float], labels: Sequence[float], bins: int = 10
+                ) -> tuple[list[dict[str, float]], float | None]:
+    """Reliability table (per probability bin: count, mean probability, share right) and the
+    expected calibration error (the count-weighted gap between the two)."""
+    rows = []
+    ece = 0.0
+    total = len(probs)
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        idx = [i for i, p in enumerate(probs) if lo <= p < hi or (b == bins - 1 and p == 1.0)]
+        if not idx:
+            continue
+        mp = sum(probs[i] for i in idx) / len(idx)
+        acc = sum(labels[i] for i in idx) / len(idx)
+        rows.append({"bin": round(lo, 2), "n": len(idx), "probability": round(mp, 3),
+                     "right": round(acc, 3)})
+        ece += len(idx) / total * abs(mp - acc)
+    return rows, (round(ece, 4) if total else None)

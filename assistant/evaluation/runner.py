@@ -8,6 +8,7 @@ from typing import Any
 
 from assistant.evaluation import metrics
 from assistant.evaluation.gold import GoldQuestion, read_gold
+from index.errors import LoadError
 
 RANK_CHUNKS = 30  # chunks ranked for article-level hit@k / MRR@10
 
@@ -17,7 +18,7 @@ def _ranked_articles(passages: list[Any]) -> list[str]:
 
 
 def _hidden_run(assistant: Any, g: GoldQuestion, today: date | None, until: str | None,
-                k: int | None) -> dict[str, Any]:
+                k: int | None, only: tuple[str, ...]) -> dict[str, Any]:
     """Ask ``g`` with its gold articles excluded from retrieval: it should now be refused.
 
     A question whose gold answer still occurs in a passage the answerer gets (another article
@@ -27,26 +28,31 @@ def _hidden_run(assistant: Any, g: GoldQuestion, today: date | None, until: str 
     the hidden half both ways."""
     exclude = tuple(g.gold_doc_ids)
     kk = k or assistant.settings.k
-    passages = assistant.retrieve(g.question, k=kk, today=today, until=until, exclude=exclude)
-    ans = assistant.ask(g.question, today=today, until=until, k=k, exclude=exclude)
+    passages = assistant.retrieve(g.question, k=kk, today=today, until=until, exclude=exclude,
+                                  only=only)
+    ans = assistant.ask(g.question, today=today, until=until, k=k, exclude=exclude, only=only)
     leaked = bool(g.answers) and any(metrics.contains(p.text, g.answers) for p in passages)
     variant = leaked or any(
         metrics.holds_variant(f"{p.title} {p.text}", g.answers) for p in passages)
     return {"dropped": leaked, "dropped_variant": variant, "answered": ans.answered,
             "answer": ans.text,
             "short": ans.short, "support": ans.support, "signals": dict(ans.signals),
-            "reason": ans.reason}
+            "reason": ans.reason, "decided_by": ans.decided_by,
+            "probability": ans.answerability}
 
 
 def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = "hybrid",
              k: int | None = None, use_question_date: bool = True,
-             hide_gold: bool = False) -> dict[str, Any]:
+             hide_gold: bool = False, clear: set[str] | None = None) -> dict[str, Any]:
     """Score ``assistant`` on ``questions``; returns the report dict (see the eval issue).
 
     ``retriever`` picks the ranking scored by the retrieval metrics; ``k`` is the number of
     passages the answerer gets (default: the assistant's setting). With ``hide_gold`` every
     question with gold articles is asked a second time with them excluded from retrieval and
-    scored as unanswerable (the hard-negative half of the report)."""
+    scored as unanswerable (the hard-negative half of the report). A question with
+    ``search_doc_ids`` is asked within those articles only (pooled evaluation: its "as of"
+    cut is its search results, not a date); ``clear`` names the clearly answerable ones,
+    reported as a group of their own."""
     assistant.warm()  # model load is not query latency
     per: list[dict[str, Any]] = []
     hits: dict[str, list[float]] = {"hit@1": [], "hit@5": [], "hit@10": [], "mrr@10": []}
@@ -60,9 +66,10 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
     for g in questions:
         today = date.fromisoformat(g.question_date) if g.question_date and use_question_date \
             else None
-        until = g.question_date if use_question_date else None
+        only = tuple(g.search_doc_ids)
+        until = g.question_date if use_question_date and not only else None
         passages = assistant.retrieve(g.question, k=RANK_CHUNKS, mode=retriever, today=today,
-                                      until=until)
+                                      until=until, only=only)
         ranked = _ranked_articles(passages)
         gold_ids = set(g.gold_doc_ids)
         if gold_ids:
@@ -76,12 +83,14 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
             hits["mrr@10"].append(next((1 / i for i, h in enumerate(chunk_hits[:10], 1) if h),
                                        0.0))
         t0 = time.perf_counter()
-        ans = assistant.ask(g.question, today=today, until=until, k=k)
+        ans = assistant.ask(g.question, today=today, until=until, k=k, only=only)
         lat.append((time.perf_counter() - t0) * 1000)
         row: dict[str, Any] = {"id": g.id, "question": g.question, "answered": ans.answered,
                                "answer": ans.text, "short": ans.short,
                                "support": ans.support, "signals": dict(ans.signals),
-                               "reason": ans.reason, "retrieved_article_ids": ranked[:10]}
+                               "reason": ans.reason, "retrieved_article_ids": ranked[:10],
+                               "decided_by": ans.decided_by, "probability": ans.answerability,
+                               "clear": bool(clear and g.id in clear)}
         if g.answerable and g.answers:
             answered.append(float(ans.answered))
             contains.append(metrics.contains(ans.text, g.answers))
@@ -92,6 +101,7 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
             em.append(metrics.exact_match(ans.short or ans.text, g.answers))
             f1.append(metrics.f1(ans.short or ans.text, g.answers))
             row["correct"] = bool(contains[-1])
+            row["f1"] = f1[-1]
             for c in ans.citations:
                 ok = (g.evidence and g.evidence in c.passage) or \
                     metrics.contains(c.passage, g.answers)
@@ -100,7 +110,7 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
             refusal.append(float(not ans.answered))
             row["correct"] = not ans.answered
         if hide_gold and g.gold_doc_ids and g.answerable:
-            hid = _hidden_run(assistant, g, today, until, k)
+            hid = _hidden_run(assistant, g, today, until, k, only)
             row["hidden"] = hid
             if hid["dropped"]:
                 dropped += 1
@@ -110,7 +120,8 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
             if not hid["dropped_variant"]:
                 hidden_refused_v.append(float(not hid["answered"]))
         if g.choices:
-            idx = assistant.choose(g.question, list(g.choices), today=today, until=until)
+            idx = assistant.choose(g.question, list(g.choices), today=today, until=until,
+                                   only=only)
             mc.append(float(idx in g.answer_idx))
             row["choice"] = idx
             row["correct_choice"] = idx in g.answer_idx
@@ -139,23 +150,100 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
                             "scored_variant": len(hidden_refused_v),
                             "refusal_accuracy_variant": r(hidden_refused_v)}
         report["confusion"] = confusion
+    report.update(_extras(per, hide_gold))
     return report
+
+
+def _extras(per: list[dict[str, Any]], hide_gold: bool) -> dict[str, Any]:
+    """Bootstrap intervals, the clearly answerable group, answers per decider, calibration."""
+    ans_rows = [r for r in per if "f1" in r]
+    hid = [r["hidden"] for r in per if "hidden" in r and not r["hidden"]["dropped"]]
+    series: dict[str, list[float]] = {
+        "answered": [float(r["answered"]) for r in ans_rows],
+        "right": [float(r["correct"]) for r in ans_rows],
+        "f1": [r["f1"] for r in ans_rows],
+        "mc_accuracy": [float(r["correct_choice"]) for r in per if "correct_choice" in r],
+    }
+    if hide_gold:
+        series["hidden_refusal"] = [float(not h["answered"]) for h in hid]
+    clear_rows = [r for r in ans_rows if r.get("clear")]
+    out: dict[str, Any] = {"intervals": {k: _ci(v) for k, v in series.items() if v}}
+    if clear_rows:
+        c: dict[str, Any] = {
+             "n": len(clear_rows),
+             "answered": [float(r["answered"]) for r in clear_rows],
+             "right": [float(r["correct"]) for r in clear_rows],
+             "f1": [r["f1"] for r in clear_rows]}
+        if hide_gold:
+            c["hidden_refusal"] = [float(not r["hidden"]["answered"]) for r in clear_rows
+                                   if "hidden" in r and not r["hidden"]["dropped"]]
+        out["clear"] = {k: v if k == "n" else {"mean": round(metrics.mean(v) or 0.0, 4),
+                                                  "ci": _ci(v)} for k, v in c.items()}
+    deciders: dict[str, dict[str, int]] = {}
+    for r in per:
+        for half, row in (("normal", r), ("hidden", r.get("hidden"))):
+            if row is None or (half == "hidden" and row["dropped"]):
+                continue
+            d = deciders.setdefault(row.get("decided_by") or "none", {})
+            key = f"{half}_{'answered' if row['answered'] else 'refused'}"
+            d[key] = d.get(key, 0) + 1
+    out["decided_by"] = deciders
+    probs, labels = [], []
+    for r in ans_rows:
+        if r.get("probability") is not None:
+            probs.append(r["probability"])
+            labels.append(float(r["correct"]))
+    for h in hid:
+        if h.get("probability") is not None:
+            probs.append(h["probability"])
+            labels.append(0.0)
+    if probs:
+        table, ece = metrics.calibration(probs, labels)
+        out["calibration"] = {"ece": ece, "table": table}
+    return out
+
+
+def _ci(values: list[float]) -> list[float] | None:
+    got = metrics.bootstrap(values)
+    return None if got is None else [round(got[0], 4), round(got[1], 4)]
 
 
 def run_eval(gold_path: str, settings: Any, *, corpus: list[str] = (),  # type: ignore[assignment]
              retriever: str = "hybrid", k: int | None = None, limit: int | None = None,
-             hide_gold: bool = False) -> dict[str, Any]:
+             hide_gold: bool = False, sample: int | None = None, seed: int = 0
+             ) -> dict[str, Any]:
+    """Evaluate on ``gold_path`` (ingesting ``corpus`` first). ``sample``: that many
+    questions with answer documents, drawn with ``seed``, and of ``corpus`` only the articles
+    their search results name (the pooled protocol: minutes, not an hour of indexing)."""
     from assistant.assistant import Assistant
 
+    questions = read_gold(gold_path)
+    if sample:
+        from assistant.evaluation.pooled import sample as draw
+
+        questions = draw(questions, sample, seed)
+    if limit:
+        questions = questions[:limit]
+    clear: set[str] | None = None
     if corpus:
         from assistant.indexing import ingest
+        from index.loaders import iter_articles
 
-        report = ingest(list(corpus), settings)
+        items: Any = list(corpus)
+        if sample or any(g.search_doc_ids for g in questions):
+            from assistant.evaluation.pooled import clearly_answerable, pool, pooled_ids
+
+            kept = list(pool(iter_articles(list(corpus)), pooled_ids(questions)))
+            bodies = {a.id: a.body for a in kept if not isinstance(a, LoadError)}
+            clear = {g.id for g in questions if clearly_answerable(g, bodies)}
+            items = kept
+        report = ingest(items, settings)
         print(report.summary(), flush=True)
-    questions = read_gold(gold_path)[:limit] if limit else read_gold(gold_path)
     a = Assistant(settings=settings)
-    out = evaluate(a, questions, retriever=retriever, k=k, hide_gold=hide_gold)
+    out = evaluate(a, questions, retriever=retriever, k=k, hide_gold=hide_gold, clear=clear)
     out["gold"] = gold_path
+    if sample:
+        out["sample"] = {"n": sample, "seed": seed}
     return out
 
 
@@ -170,6 +258,23 @@ def format_table(rep: dict[str, Any]) -> str:
         cells = "  ".join(f"{k}={v}" if isinstance(v, int) else f"{k}={f(v)}"
                           for k, v in rep[group].items())
         lines.append(f"{group:<10} {cells}")
+    if "intervals" in rep:
+        lines.append("95% CI     " + "  ".join(
+            f"{k}=[{v[0]:.3f}, {v[1]:.3f}]" for k, v in rep["intervals"].items() if v))
+    if "clear" in rep:
+        c = rep["clear"]
+        lines.append(f"clear      n={c['n']}  " + "  ".join(
+            f"{k}={v['mean']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
+            for k, v in c.items() if k != "n" and v["ci"]))
+    if "decided_by" in rep:
+        lines.append("decided_by " + "  ".join(
+            f"{k}: " + ",".join(f"{h}={n}" for h, n in sorted(v.items()))
+            for k, v in sorted(rep["decided_by"].items())))
+    if rep.get("calibration"):
+        cal = rep["calibration"]
+        lines.append(f"calibration ECE={cal['ece']}  " + "  ".join(
+            f"{t['bin']:.1f}:{t['n']}/{t['probability']:.2f}->{t['right']:.2f}"
+            for t in cal["table"]))
     if "confusion" in rep:
         a, h = rep["confusion"]["answerable"], rep["confusion"]["hidden"]
         lines += [

@@ -296,6 +296,8 @@ def _where(f: Filters) -> dict[str, Any] | None:
         clauses.append({"source": {"$in": list(f.sources)}})
     if f.exclude:
         clauses.append({"article_id": {"$nin": sorted(f.exclude)}})
+    if f.only:
+        clauses.append({"article_id": {"$in": sorted(f.only)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

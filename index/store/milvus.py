@@ -115,6 +115,8 @@ def expression(f: Filters | None) -> str:
         parts.append(f"source in {_lit(f.sources)}")
     if f.exclude:
         parts.append(f"article_id not in {_lit(sorted(f.exclude))}")
+    if f.only:
+        parts.append(f"article_id in {_lit(sorted(f.only))}")
     return " and ".join(parts)
 
 
@@ -322,13 +324,14 @@ class MilvusStore:
 
     # ---------------------------------------------------------------- KeywordSearch
     def search(self, query: str, k: int, *, since: int | None = None, until: int | None = None,
-               sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-               ) -> list[KeywordHit]:
+               sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+               only: frozenset[str] = frozenset()) -> list[KeywordHit]:
         """BM25 in Milvus over the same terms the tantivy index ranks, under the filters."""
         text = bm25_terms(query)
         if not text or k <= 0 or not self._ready[CHUNKS]:
             return []
-        expr = expression(Filters(since=since, until=until, sources=sources, exclude=exclude))
+        expr = expression(Filters(since=since, until=until, sources=sources, exclude=exclude,
+                                  only=only))
         hits = self.client.search(CHUNKS, data=[text], anns_field="sparse", limit=k,
                                   filter=expr, output_fields=[],
                                   search_params={"metric_type": "BM25"})[0]
@@ -337,15 +340,16 @@ class MilvusStore:
         return [h for h in out if h.score > 0]
 
     def count_matching(self, *, since: int | None = None, until: int | None = None,
-                       sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-                       ) -> int:
+                       sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+                       only: frozenset[str] = frozenset()) -> int:
         return self._count(CHUNKS, expression(Filters(since=since, until=until, sources=sources,
-                                                      exclude=exclude)))
+                                                      exclude=exclude, only=only)))
 
     def ids_matching(self, *, since: int | None = None, until: int | None = None,
-                     sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset()
-                     ) -> list[str]:
-        expr = expression(Filters(since=since, until=until, sources=sources, exclude=exclude))
+                     sources: tuple[str, ...] = (), exclude: frozenset[str] = frozenset(),
+                     only: frozenset[str] = frozenset()) -> list[str]:
+        expr = expression(Filters(since=since, until=until, sources=sources, exclude=exclude,
+                                  only=only))
         return [r["id"] for r in self._iter(CHUNKS, expr, ["id"])]
 
     def epochs_of(self, ids: list[str]) -> dict[str, int]:

@@ -115,7 +115,9 @@ def test_bm25_filters_and_idf_match_the_tantivy_side(tmp_path):
     epochs = sorted(set(tantivy.epochs_of(chroma.all_chunk_ids()).values()))
     mid = epochs[len(epochs) // 2]
     cases = [{}, {"since": mid}, {"until": mid}, {"exclude": frozenset({"gen-0003", "gen-0007"})},
-             {"sources": ("nowhere",)}]
+             {"sources": ("nowhere",)},
+             {"only": frozenset({"gen-0003", "gen-0007", "gen-0011"})},  # a pooled question
+             {"only": frozenset({"gen-0003", "gen-0007"}), "exclude": frozenset({"gen-0003"})}]
     for q in ["Town3 council vote", "Town7 harbour", "budget"]:
         for f in cases:
             a = [h.chunk_id for h in tantivy.search(q, 10, **f)]

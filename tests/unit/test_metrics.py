@@ -185,3 +185,49 @@ def test_hide_gold_half_and_confusion_hand_computed():
     assert "refusal_accuracy_variant=0.667" in table
     assert "dropped=1" in table
     assert evaluate(_FakeAssistant(script), qs, use_question_date=False).get("hidden") is None
+
+
+def test_bootstrap_interval_brackets_the_mean_and_narrows_with_more_questions():
+    from assistant.evaluation.metrics import bootstrap
+
+    few = [1.0, 0.0] * 10
+    many = [1.0, 0.0] * 500
+    lo, hi = bootstrap(few)
+    assert lo < 0.5 < hi
+    lo2, hi2 = bootstrap(many)
+    assert lo2 < 0.5 < hi2
+    assert hi2 - lo2 < (hi - lo) / 3
+    assert bootstrap([]) is None
+    assert bootstrap(few) == bootstrap(few)  # seeded
+
+
+def test_calibration_table_and_ece():
+    from assistant.evaluation.metrics import calibration
+
+    table, ece = calibration([0.9, 0.9, 0.1, 0.1], [1.0, 1.0, 0.0, 0.0])
+    assert ece == pytest.approx(0.1)
+    assert [(r["bin"], r["n"]) for r in table] == [(0.1, 2), (0.9, 2)]
+    _, bad = calibration([0.95] * 4, [0.0, 0.0, 0.0, 1.0])
+    assert bad == pytest.approx(0.7)
+
+
+def test_pooled_sample_pool_and_clearly_answerable():
+    from assistant.evaluation.gold import GoldQuestion
+    from assistant.evaluation.pooled import clearly_answerable, pool, pooled_ids, sample
+    from index.articles import Article
+
+    qs = [GoldQuestion(id=str(i), question=f"Which team won game {i}?", answers=("Bills",),
+                       gold_doc_ids=("d1",) if i % 2 else (),
+                       search_doc_ids=("d1", f"x{i}")) for i in range(10)]
+    got = sample(qs, 3, seed=1)
+    assert len(got) == 3
+    assert all(g.gold_doc_ids for g in got)  # only questions with answer documents
+    assert sample(qs, 3, seed=1) == got
+    assert [g.id for g in got] == sorted((g.id for g in got), key=int)  # file order
+    ids = pooled_ids(got)
+    arts = [Article(id=i, title=i, body="text") for i in ("d1", "x1", "zz")]
+    assert {a.id for a in pool(arts, ids)} == ids & {"d1", "x1", "zz"}
+    g = got[0]
+    assert clearly_answerable(g, {"d1": "The Bills won the game on Sunday, the team said."})
+    assert not clearly_answerable(g, {"d1": "The Bills are a team."})  # one question word
+    assert not clearly_answerable(g, {"d1": "The team won the game on Sunday."})  # no gold

@@ -34,6 +34,8 @@ def _ids(hits):
     Filters(since=1_655_000_000, until=1_656_500_000),  # keeps few: the filtered search
     Filters(sources=("Gazette",)),
     Filters(since=1_650_000_000, sources=("Wire",)),
+    Filters(only=frozenset({"a003", "a010", "a047", "a088"})),   # a pooled question's results
+    Filters(only=frozenset({"a003", "a010"}), exclude=frozenset({"a003"})),  # ... hidden half
 ])
 @pytest.mark.parametrize("exact", [False, True])
 def test_fast_paths_equal_chroma_filtered_search(dated_store, filters, exact, tmp_path,
@@ -103,3 +105,22 @@ def test_accepts_matches_the_where_clause():
     assert not f.accepts({"date_epoch": 15, "source": "B"})
     assert not f.accepts({"source": "A"})          # undated never passes a date bound
     assert Filters().accepts({})
+
+
+def test_only_limits_both_sides_and_the_answer_to_the_named_articles(dated_store, tmp_path):
+    """``Assistant.retrieve/ask(only=...)``: the dense side, the keyword side and the answer
+    see nothing but the named articles (``exclude`` still applies inside them)."""
+    from assistant import Assistant
+
+    a = Assistant(index_dir=tmp_path / "index", store=dated_store)
+    pool = {"a003", "a010", "a047"}
+    got = a.retrieve("harbour crane containers ferries", k=10, only=sorted(pool))
+    assert got
+    assert {p.article_id for p in got} <= pool
+    for mode in ("dense", "bm25"):
+        assert {p.article_id for p in a.retrieve("harbour crane", k=10, mode=mode,
+                                                 only=sorted(pool))} <= pool
+    hidden = a.retrieve("harbour crane", k=10, only=sorted(pool), exclude=["a003"])
+    assert {p.article_id for p in hidden} <= pool - {"a003"}
+    ans = a.ask("How many containers did harbour crane 10 move?", only=sorted(pool))
+    assert {c.article_id for c in ans.citations} <= pool
