@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
     from langchain_core.runnables import Runnable
 
+    from assistant.timeline import Timeline
     from index.articles import Article
     from index.errors import LoadError
     from index.pipeline import IngestReport
@@ -318,6 +319,20 @@ class Assistant:
             raise QuestionError("choose() needs at least one choice")
         passages = self.retrieve(q, k=k, today=today, since=since, until=until, only=only)
         return choose(q, list(choices), passages, self._vectors, self._idf)
+
+    def timeline(self, topic: str, *, since: Day = None, until: Day = None,
+                 source: str | Sequence[str] | None = None, limit: int = 20,
+                 search: int = 60) -> Timeline:
+        """How ``topic`` unfolded: dated events, oldest first, each the sentence that states it
+        with its citation (``assistant.timeline``). The ``search`` best passages for the topic
+        (within ``since``/``until``/``source``) are read; at most ``limit`` events."""
+        from assistant.timeline import build
+
+        if not 1 <= limit <= 200:
+            raise QuestionError(f"limit must be between 1 and 200, got {limit}")
+        passages = self.retrieve(self._check(topic), k=search, since=since, until=until,
+                                 source=source, question_dates=False)
+        return build(topic, passages, limit=limit)
 
     def quotes(self, speaker: str, *, limit: int = 20, search: int = 200
                ) -> list[tuple[str, Citation]]:

@@ -94,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("timeline", help="how a story unfolded: dated events, oldest first, "
+                       "each cited")
+    p.add_argument("topic")
+    _common(p)
+    p.add_argument("--since", help="YYYY-MM-DD")
+    p.add_argument("--until", help="YYYY-MM-DD")
+    p.add_argument("--source", help="only this outlet")
+    p.add_argument("--limit", type=int, default=20, help="at most this many events")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("watch", help="keep the index up to date with feeds and folders")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="an RSS/Atom URL or a folder")
     _common(p)
@@ -275,6 +285,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from assistant.assistant import Assistant
+    from ui.render import also_in
+
+    a = Assistant(settings=_settings(args))
+    tl = a.timeline(args.topic, since=args.since, until=args.until, source=args.source,
+                    limit=args.limit)
+    if args.json:
+        print(json.dumps(tl.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    if not tl.events:
+        print(f"no dated article in the index is about {args.topic!r}")
+        return 0
+    for e in tl.events:
+        c = e.citation
+        said = " (date from the text)" if e.date_from == "text" else ""
+        print(f"{e.date}{said}  {one_line(e.text)} [{c.n}]")
+        print(f"    [{c.n}] {one_line(c.title)} — {one_line(c.source or 'unknown source')}, "
+              f"{c.date or 'undated'} (article {c.article_id}, chars {c.start}-{c.end})")
+        if e.also_in:
+            print(f"    also in: {also_in(c)}")
+    return 0
+
+
 def cmd_quotes(args: argparse.Namespace) -> int:
     from assistant.assistant import Assistant
 
@@ -411,6 +445,7 @@ class _OurHandler(logging.StreamHandler):
 
 
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "ask": cmd_ask, "quotes": cmd_quotes,
+            "timeline": cmd_timeline,
             "watch": cmd_watch, "chat": cmd_chat,
             "eval": cmd_eval, "bench": cmd_bench}
 

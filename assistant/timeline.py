@@ -1,0 +1,136 @@
+"""Timelines: how a story unfolded, in date order, every event cited.
+
+``build(topic, passages)`` turns the passages retrieved for a topic into ``Timeline`` events:
+
+* **About the topic.** A sentence is an event only when it names the topic: every name the
+  topic holds (its capitalised words), else at least half of its content words. A passage
+  that only mentions the topic in passing rarely holds such a sentence.
+* **One event per article**: its earliest sentence about the topic that states something
+  (not a heading), so the event is the article's news rather than its background.
+* **Dated.** The article's date, unless the sentence dates the event itself: "on Tuesday",
+  "yesterday", "last week" are resolved against the article's date (the weekday before it;
+  ``date_from`` says ``text``).
+* **One event per story per day.** Near-duplicate copies of one story (``also_in``) were
+  already folded by retrieval; two events of one day from articles of one story keep the
+  best-ranked.
+* **Oldest first**, at most ``limit`` events (the best-ranked ones, then put in date order).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from assistant.citations import citation_from
+from assistant.text import is_fragment
+from assistant.types import Citation, Passage
+from index.chunking import sentence_spans
+from index.protocols import StoryMember
+from index.text import terms
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ON_DAY = re.compile(r"\b(?:on|early|late|last|this)\s+(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+_BARE_DAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+_YESTERDAY = re.compile(r"\byesterday\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w’'-]+")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated event: the sentence that states it and its citation."""
+
+    date: str                       # YYYY-MM-DD
+    text: str
+    date_from: str                  # "article" or "text" (resolved from the sentence)
+    citation: Citation
+    also_in: tuple[StoryMember, ...] = ()
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A topic's events, oldest first."""
+
+    topic: str
+    events: tuple[Event, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape: ``{"topic", "events": [{"date", "text", "date_from", "citation":
+        {article_id, title, source, url, start, end}, "also_in": [...]}]}``."""
+        keep = ("article_id", "title", "source", "url", "start", "end")
+        return {"topic": self.topic, "events": [
+            {"date": e.date, "text": e.text, "date_from": e.date_from,
+             "citation": {k: getattr(e.citation, k) for k in keep},
+             "also_in": [asdict(m) for m in e.also_in]} for e in self.events]}
+
+
+def event_date(sentence: str, published: str) -> tuple[str, str]:
+    """``(day, date_from)``: the day ``sentence`` says its event happened, resolved against
+    the article's ``published`` day, else the published day itself."""
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return published[:10], "article"
+    if _YESTERDAY.search(sentence):
+        return (day - timedelta(days=1)).isoformat(), "text"
+    m = _ON_DAY.search(sentence) or _BARE_DAY.search(sentence)
+    if m:
+        want = _WEEKDAYS.index(m.group(1).lower())
+        back = (day.weekday() - want) % 7  # the latest such weekday on or before the article
+        return (day - timedelta(days=back)).isoformat(), "text" if back else "article"
+    return day.isoformat(), "article"
+
+
+def about(topic: str) -> tuple[set[str], set[str]]:
+    """``(names, words)``: the topic's names (stemmed terms of its capitalised words) and
+    its other content terms."""
+    names = set(terms(" ".join(_NAME.findall(topic))))
+    return names, set(terms(topic)) - names
+
+
+def _is_about(sentence_terms: set[str], names: set[str], words: set[str]) -> bool:
+    if names:
+        return names <= sentence_terms
+    return bool(words) and 2 * len(words & sentence_terms) >= len(words)
+
+
+def build(topic: str, passages: Sequence[Passage], *, limit: int = 20) -> Timeline:
+    """The timeline of ``topic`` from ``passages`` (best-ranked first)."""
+    names, words = about(topic)
+    best: dict[str, tuple[int, Event, str]] = {}  # article -> (rank, event, story key)
+    for p in passages:
+        if not p.date or p.article_id in best:
+            continue  # undated passages cannot be placed; one event per article
+        title_terms = set(terms(p.title))
+        for a, b in sentence_spans(p.text):
+            s = p.text[a:b]
+            if is_fragment(s) or len(s) < 30:
+                continue
+            st = set(terms(s))
+            if not _is_about(st, names, words) and not (
+                    _is_about(st | title_terms, names, words) and len(st & (names | words))):
+                continue
+            day, source = event_date(s, p.date)
+            cite = citation_from(0, p, a, b, p.score)
+            story = p.also[0].story_id if p.also else p.article_id
+            best[p.article_id] = (p.rank, Event(day, s.strip(), source, cite, p.also), story)
+            break
+    # one event per story per day: the best-ranked article's
+    kept: dict[tuple[str, str], tuple[int, Event]] = {}
+    for rank, ev, story in best.values():
+        key = (story, ev.date)
+        if key not in kept or rank < kept[key][0]:
+            kept[key] = (rank, ev)
+    chosen = sorted(kept.values(), key=lambda t: t[0])[:limit]
+    events = sorted((ev for _r, ev in chosen),
+                    key=lambda e: (e.date, e.citation.article_id, e.citation.start))
+    numbered = tuple(Event(e.date, e.text, e.date_from,
+                           _renumber(e.citation, i), e.also_in)
+                     for i, e in enumerate(events, 1))
+    return Timeline(topic, numbered)
+
+
+def _renumber(c: Citation, n: int) -> Citation:
+    return replace(c, n=n)
