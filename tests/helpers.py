@@ -167,3 +167,27 @@ def recording_embedder() -> tuple[Any, list[str], Any]:
         return emb.embed_documents(texts)
 
     return embed, seen, emb
+
+
+def serve(handler: type) -> tuple[Any, str]:
+    """Start a ``ThreadingHTTPServer`` on 127.0.0.1 with ``handler`` (a
+    ``BaseHTTPRequestHandler`` subclass); ``(server, base URL)``. Stop it with
+    ``server.shutdown(); server.server_close()``."""
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def send_body(h: Any, body: bytes, content_type: str = "application/rss+xml",
+              headers: dict[str, str] | None = None) -> None:
+    """Answer 200 with ``body`` from inside a request handler ``h``."""
+    h.send_response(200)
+    h.send_header("Content-Type", content_type)
+    for k, v in (headers or {}).items():
+        h.send_header(k, v)
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    h.wfile.write(body)

@@ -300,7 +300,8 @@ class RequestLog:
 
     def __init__(self) -> None:
         import http.server
-        import threading
+
+        from tests.helpers import send_body, serve
 
         self.requests: list[str] = []
         log = self.requests
@@ -308,20 +309,13 @@ class RequestLog:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 log.append(self.path)
-                body = _feed(_item("Fetched", f"Fetched from the server: {SECRET}.")).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send_body(self, _feed(_item("Fetched", f"Fetched from the server: {SECRET}."))
+                          .encode())
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server, self.url = serve(Handler)
 
     def close(self) -> None:
         self.server.shutdown()

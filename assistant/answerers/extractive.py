@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from assistant import answerability as ab
 from assistant.answerers.asks import expected_kind, question_kind, speaker_asked
@@ -285,7 +285,7 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.max_sentences:
                 break
             if s is not lead and s.score >= max(self.min_support, 0.85 * scored[0].score) \
-                    and not _overlaps(s, chosen):
+                    and not overlaps(s, chosen):
                 chosen.append(s)
         if question_kind(focus or question) == "reason" and \
                 not any(_CAUSE.search(c.passage.text[c.start:c.end]) for c in chosen):
@@ -480,7 +480,18 @@ def _holding(hit: Phrase, passage: Passage, scored: list[Scored]) -> Scored:
     return Scored(passage, a, b, 0.0, 0.0, scored[0].score)
 
 
-def _overlaps(s: Scored, chosen: list[Scored]) -> bool:
+class SpanOf(Protocol):
+    """A span of a passage's text (``Scored``, ``reading.Candidate``)."""
+
+    @property
+    def passage(self) -> Passage: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+def overlaps(s: SpanOf, chosen: Sequence[SpanOf]) -> bool:
     """Same text, or an overlapping span of the same article."""
     t = s.passage.text[s.start:s.end].strip()
     a, b = s.passage.start + s.start, s.passage.start + s.end

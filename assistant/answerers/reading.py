@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from assistant import answerability as ab
-from assistant.answerers.extractive import Extracted
+from assistant.answerers.extractive import Extracted, overlaps
 from assistant.answerers.refusals import stale_reason
 from assistant.citations import citation_from
 from assistant.reader import Reader, Reading
@@ -123,7 +123,7 @@ class ReaderAnswerer:
             if len(chosen) >= 2 or readings[i].probability < max(
                     self.reader.spec.threshold, SECOND_SHARE * prob):
                 break
-            if not _overlaps(cands[i], [cands[j] for j in chosen]):
+            if not overlaps(cands[i], [cands[j] for j in chosen]):
                 chosen.append(i)
         chosen.sort(key=lambda i: (cands[i].passage.article_id != p.article_id,
                                    cands[i].passage.article_id,
@@ -160,14 +160,3 @@ def _short(c: Candidate, r: Reading) -> str:
         return ""
     return phrase
 
-
-def _overlaps(c: Candidate, chosen: list[Candidate]) -> bool:
-    a, b = c.passage.start + c.start, c.passage.start + c.end
-    t = c.passage.text[c.start:c.end].strip()
-    for o in chosen:
-        if o.passage.text[o.start:o.end].strip() == t:
-            return True
-        oa, ob = o.passage.start + o.start, o.passage.start + o.end
-        if o.passage.article_id == c.passage.article_id and a < ob and oa < b:
-            return True
-    return False

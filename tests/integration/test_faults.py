@@ -11,14 +11,13 @@ import http.server
 import json
 import re
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, cli
+from tests.helpers import ROOT, cli, send_body, serve
 
 pytestmark = pytest.mark.server
 
@@ -69,21 +68,15 @@ class Server:
                         time.sleep(0.3)
                     return
                 body = rss("Ferry timetable changes", TEXT * 4)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
                 if self.path == "/gz.xml":
-                    body = gzip.compress(body)
-                    self.send_header("Content-Encoding", "gzip")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    send_body(self, gzip.compress(body), headers={"Content-Encoding": "gzip"})
+                else:
+                    send_body(self, body)
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve(Handler)
 
     def when(self, path: str, what: str) -> float:
         return next(t for p, w, t in self.log if p == path and w == what)
