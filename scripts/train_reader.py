@@ -91,9 +91,12 @@ def sentences(body: str) -> list[tuple[str, str]]:
 
 def question_pairs(q: dict, corpus: dict[str, dict], rnd: random.Random, *,
                    hide_gold: bool = False, all_sentences: bool = False,
-                   negatives: int = 12, random_negatives: int = 4) -> list[Pair]:
+                   negatives: int = 12, random_negatives: int = 4,
+                   fresh_days: int = 0) -> list[Pair]:
     """The labelled pairs of one question (``all_sentences``: every candidate, for scoring;
-    ``hide_gold``: without its answer documents, the hidden half)."""
+    ``hide_gold``: without its answer documents, the hidden half). ``fresh_days``: a gold
+    sentence is a positive only in an article dated within that many days of the question
+    (an older one holds the answer string in passing); 0 takes every answer document."""
     golds = [g for g in q["gold_answers"] if g.strip()]
     gnorm = [norm(g) for g in golds]
     qterms = set(terms(q["question"]))
@@ -111,7 +114,7 @@ def question_pairs(q: dict, corpus: dict[str, dict], rnd: random.Random, *,
             has = any(g in ns for g in gnorm if g.strip())
             ov = len(qterms & set(terms(s)))
             if has:
-                if did in answer_docs and ov >= 2:
+                if did in answer_docs and ov >= 2 and _fresh(doc, q, fresh_days):
                     pos.append(Pair(q["id"], q["question"], doc["title"] or "", prev, s, 1,
                                     gold_span(s, golds), ov))
                 elif all_sentences:
@@ -126,6 +129,19 @@ def question_pairs(q: dict, corpus: dict[str, dict], rnd: random.Random, *,
     hard, rest = neg[:negatives], neg[negatives:]
     picked = hard + rnd.sample(rest, min(random_negatives, len(rest)))
     return pos[:4] + picked
+
+
+def _fresh(doc: dict, q: dict, days: int) -> bool:
+    if not days:
+        return True
+    from datetime import date
+
+    try:
+        gap = (date.fromisoformat(q["question_date"][:10]) -
+               date.fromisoformat((doc.get("published_date") or "")[:10])).days
+    except ValueError:
+        return False
+    return -days <= gap <= days
 
 
 def load(bench: Path) -> tuple[dict[str, dict], list[dict], list[dict]]:
@@ -352,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the holdout's answerable questions answered at the threshold")
     ap.add_argument("--report", action="store_true", help="also score the 2024 valid split")
     ap.add_argument("--version", default="reader-v1")
+    ap.add_argument("--fresh-days", type=int, default=0,
+                    help="positives only from answer documents dated within N days of the "
+                    "question (0: all)")
     args = ap.parse_args(argv)
 
     random.seed(args.seed)
@@ -367,7 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     hold_qs = [q for q in usable if q["week"] in held]
     if args.limit:
         fit_qs = fit_qs[:args.limit]
-    pairs = [p for q in fit_qs for p in question_pairs(q, corpus, rnd)]
+    pairs = [p for q in fit_qs
+             for p in question_pairs(q, corpus, rnd, fresh_days=args.fresh_days)]
     print(f"train: {len(fit_qs)} questions, {len(pairs)} pairs "
           f"({sum(p.label for p in pairs)} positive); holdout {len(hold_qs)} questions "
           f"({len(held)} weeks); {time.time() - t0:.0f}s", flush=True)
