@@ -39,6 +39,7 @@ from assistant.text import idf_lookup
 from assistant.types import REFUSAL, Answer, Citation, Filters, Passage
 from assistant.vectors import VectorCache
 from index.errors import BackendError, ConfigError, EmptyIndexError, QuestionError, StoreError
+from index.text import CONTROL_CHARS, FORMAT_CHARS
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -394,8 +395,7 @@ class Assistant:
 __all__ = ["REFUSAL", "Assistant", "ingest", "open_index"]
 
 
-_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
-                         "\u2060-\u2069\ufeff\ufffd\ud800-\udfff]")
+_UNREADABLE = re.compile(f"[{CONTROL_CHARS}\r{FORMAT_CHARS}\ufffd\ud800-\udfff]")
 
 
 def clean_question(text: str) -> str:

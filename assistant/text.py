@@ -10,7 +10,9 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
-from index.text import terms
+from index.text import CONTROL_CHARS, FORMAT_CHARS, terms
+
+__all__ = ["CONTROL_CHARS", "FORMAT_CHARS"]  # for the faces (ui.terminal), re-exported
 
 # Words that are never an answer phrase on their own (broader than index.text.STOPWORDS, which
 # BM25 drops: "said", "week", "first" are searchable but answer nothing).

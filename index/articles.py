@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from index.errors import LoadError
+from index.text import CONTROL_CHARS, FORMAT_CHARS
 
 MAX_TITLE = 1000
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -67,8 +68,7 @@ def date_to_epoch(iso: str | None) -> int:
     return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
 
 
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
-                        "\u2060-\u2069\ufeff]")
+_INVISIBLE = re.compile(f"[{CONTROL_CHARS}\r{FORMAT_CHARS}]")
 
 
 @dataclass(frozen=True)

@@ -93,11 +93,14 @@ def storage_condition(exc: BaseException) -> str | None:
     return None
 
 
+STORAGE_REASON = {"full": "no space left on the disk", "read-only": "a read-only file system"}
+
+
 def storage_message(condition: str, where: str) -> str:
     """What to tell the user about a full or read-only disk under ``where``."""
     if condition == "full":
-        return (f"no space left on the disk holding the index at {where}: free some space and "
+        return (f"{STORAGE_REASON['full']} holding the index at {where}: free some space and "
                 "run the command again (what was stored before is kept)")
-    return (f"the index at {where} is on a read-only file system: Chroma needs to write to its "
-            "folder even to read it; make it writable, or copy the folder somewhere writable "
-            "and pass that with --index")
+    return (f"the index at {where} is on {STORAGE_REASON['read-only']}: Chroma needs to write "
+            "to its folder even to read it; make it writable, or copy the folder somewhere "
+            "writable and pass that with --index")

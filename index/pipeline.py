@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 from index.articles import Article, Chunk, record_file
 from index.chunking import chunk_article, embedding_text
 from index.errors import (
+    STORAGE_REASON,
     LoadError,
     LoadWarning,
     NewsdeskError,
     StoreError,
     storage_condition,
-    storage_message,
 )
 from index.loaders import iter_articles
 from index.protocols import IndexStore
@@ -195,7 +195,7 @@ def ingest(
         _settle(pending)
         done = counts["added"] + counts["updated"] + counts["unchanged"]
         condition = storage_condition(exc)
-        why = storage_message(condition, store.location).split(":", 1)[0] if condition else \
+        why = STORAGE_REASON[condition] if condition else \
             f"{exc.__class__.__name__}: {str(exc)[:200]}"
         raise StoreError(
             f"the index at {store.location} failed during ingest after {done} of "

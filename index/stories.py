@@ -35,10 +35,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from index.articles import Article, Meta
+from index.articles import Meta
 from index.errors import StoreError, storage_condition, storage_message
 from index.protocols import ChunkStore, StoryMember
 
@@ -61,6 +62,22 @@ CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, key INTEGER NOT NULL,
 CREATE INDEX IF NOT EXISTS bands_key ON bands(band, key);
 CREATE INDEX IF NOT EXISTS bands_article ON bands(article_id);
 """
+
+
+class Signable(Protocol):
+    """What a story signature reads of an article (an ``Article``, or one rebuilt from its
+    stored passages)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def date(self) -> str | None: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def title(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -121,9 +138,9 @@ class StoryIndex:
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as exc:
-            if storage_condition(exc):
-                raise StoreError(storage_message(storage_condition(exc) or "", str(directory))
-                                 ) from exc
+            condition = storage_condition(exc)
+            if condition:
+                raise StoreError(storage_message(condition, str(directory))) from exc
             aside = self.path.with_name(f"stories.sqlite.damaged-{int(time.time())}")
             log.warning("%s is damaged (%s); moved aside to %s and rebuilt from the store",
                         self.path, exc, aside.name)
@@ -170,7 +187,7 @@ class StoryIndex:
                                 str(meta.get("source", "") or ""),
                                 str(meta.get("title", "") or "")))
         arts.sort(key=lambda a: (a.date, a.id))  # a story's id is its first article's
-        self.assign(arts)  # type: ignore[arg-type]
+        self.assign(arts)
         self.reset = False
         return len(arts)
 
@@ -178,7 +195,7 @@ class StoryIndex:
         with self._lock:
             self._db.close()
 
-    def assign(self, articles: Sequence[Article]) -> dict[str, str]:
+    def assign(self, articles: Sequence[Signable]) -> dict[str, str]:
         """Sign ``articles`` (new or edited) and give each its story id; returns them."""
         out: dict[str, str] = {}
         with self._lock, self._db:
@@ -196,7 +213,7 @@ class StoryIndex:
                                      [(b, k, art.id) for b, k in keys])
         return out
 
-    def _match(self, art: Article, sig: np.ndarray, keys: list[tuple[int, int]]) -> str:
+    def _match(self, art: Signable, sig: np.ndarray, keys: list[tuple[int, int]]) -> str:
         """The story of the most similar stored article within the window, else its own id."""
         found: set[str] = set()
         for b, k in keys:

@@ -20,6 +20,13 @@ whom this that these those am would could also said says say according new one â
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[â€™'][A-Za-z]+)?")
 
+# Characters no reader should be shown raw, as regex class ranges (one list for the title
+# cleaner, the question cleaner and the terminal): C0 controls but tab, newline and carriage
+# return, DEL and the C1 controls; and the invisible formatting ones: zero-width characters,
+# bidi marks, embeddings, overrides and isolates, and the byte-order mark.
+CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+FORMAT_CHARS = "\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:

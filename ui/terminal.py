@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-# C0 controls but tab, newline and carriage return (progress bars redraw with it; a field's
-# own line breaks are escaped by ``one_line``), DEL, C1 controls, bidi embeddings, overrides
-# and isolates, zero-width and BOM characters.
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069"
-                     "\ufeff]")
+from assistant.text import CONTROL_CHARS, FORMAT_CHARS
+
+# carriage return stays (progress bars redraw with it; a field's own line breaks are escaped
+# by ``one_line``)
+_UNSAFE = re.compile(f"[{CONTROL_CHARS}{FORMAT_CHARS}]")
 _BREAKS = str.maketrans({"\n": "\\n", "\r": "\\r"})
 
 

@@ -118,8 +118,7 @@ def _read_all(resp: Any, limit: int, guard: _Deadline) -> bytes:
     parts: list[bytes] = []
     size = 0
     while size < limit and not guard.expired:
-        part = resp.read1(min(65536, limit - size)) if hasattr(resp, "read1") else \
-            resp.read(min(65536, limit - size))
+        part = resp.read1(min(65536, limit - size))  # what has arrived, without waiting
         if not part:
             break
         parts.append(part)

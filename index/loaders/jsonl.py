@@ -149,7 +149,7 @@ def _guarded(rec: Any, where: str, source: str) -> Article | LoadError:
 def record_to_article(rec: Any, where: str, *, source: str = "") -> Article:
     """Map one JSON object to an ``Article``; raise ``LoadError`` naming the bad field.
 
-    Its identity (``source_key``) is ``rec:<source>#<id>``: the same id in another file is
+    Its identity (``source_key``) is ``record_key(source, id)``: the same id in another file is
     another source, which ingest refuses rather than let it replace this one."""
     if not isinstance(rec, dict):
         raise LoadError(where, f"record is a {type(rec).__name__}, expected a JSON object")
@@ -187,4 +187,3 @@ def record_to_article(rec: Any, where: str, *, source: str = "") -> Article:
         authors=tuple(str(a) for a in authors),
         origin=where,
     )
-
