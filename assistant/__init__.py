@@ -16,12 +16,15 @@ from typing import TYPE_CHECKING, Any
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 from index.errors import (
+    PARTIAL_EXIT,
     AnswerError,
     BackendError,
+    ClusterError,
     ConfigError,
     EmptyIndexError,
     LoadError,
     NewsdeskError,
+    PartialIngestError,
     QuestionError,
     StoreError,
     storage_condition,
@@ -32,15 +35,18 @@ if TYPE_CHECKING:
     from assistant.assistant import Assistant
 
 __all__ = [
+    "PARTIAL_EXIT",
     "Answer",
     "AnswerError",
     "Assistant",
     "BackendError",
     "Citation",
+    "ClusterError",
     "ConfigError",
     "EmptyIndexError",
     "LoadError",
     "NewsdeskError",
+    "PartialIngestError",
     "QuestionError",
     "Settings",
     "StoreError",

@@ -15,6 +15,10 @@ from pydantic import ValidationError
 from assistant.settings import Settings
 from index.errors import ConfigError, LoadError, NewsdeskError, StoreError
 
+# an ingest rides out a store server's restart (a question fails fast instead): seconds it
+# waits for a Milvus server that stops answering before it stops part way
+INGEST_WAIT_S = 90.0
+
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
@@ -25,10 +29,11 @@ if TYPE_CHECKING:
 
 
 
-def open_index(settings: Settings, *, embeddings: Embeddings | None = None) -> IndexStore:
+def open_index(settings: Settings, *, embeddings: Embeddings | None = None,
+               server_wait_s: float | None = None) -> IndexStore:
     """The store ``settings`` names: a Chroma folder (created if missing) or server, or a
     Milvus Lite file or server, with the embedder ``settings.embeddings`` names unless
-    ``embeddings`` is given."""
+    ``embeddings`` is given (``server_wait_s``: see ``index.store.open_backend``)."""
     from index import open_store
     from index.embeddings import get_embeddings
 
@@ -37,16 +42,19 @@ def open_index(settings: Settings, *, embeddings: Embeddings | None = None) -> I
                       token=settings.milvus_token if milvus else settings.chroma_token,
                       embeddings=embeddings or get_embeddings(settings.embeddings),
                       backend=settings.backend,
-                      milvus_uri=settings.milvus_uri_or_default if milvus else None)
+                      milvus_uri=settings.milvus_uri_or_default if milvus else None,
+                      server_wait_s=server_wait_s)
 
 
 def ingest(sources: Iterable[str | Path] | Iterable[Article | LoadError], settings: Settings, *,
            store: IndexStore | None = None, progress: bool | None = None,
            on_article: Callable[[Article, str], None] | None = None,
-           ray: str | None = None, ray_batch: int = 128, ray_actors: int = 1) -> IngestReport:
+           ray: str | None = None, ray_batch: int = 128, ray_actors: int = 1,
+           ray_stall: float = 300.0) -> IngestReport:
     """Load, chunk, embed and store ``sources`` (paths, folders, URLs, or loaded articles) in
     the index ``settings`` names; the keyword side is brought up to date after. ``ray``: read
-    and embed with Ray Data instead ("local" starts a local Ray; else a cluster address)."""
+    and embed with Ray Data instead ("local" starts a local Ray; else a cluster address);
+    ``ray_stall``: seconds without an embedded batch before that job is stopped part way."""
     if ray is not None:
         from index import distributed
 
@@ -55,12 +63,14 @@ def ingest(sources: Iterable[str | Path] | Iterable[Article | LoadError], settin
         if len(paths) != len(items):
             raise ConfigError("--ray ingests paths and URLs, not loaded articles")
         return distributed.ingest(
-            paths, store if store is not None else open_index(settings),
+            paths, store if store is not None else
+            open_index(settings, server_wait_s=INGEST_WAIT_S),
             embeddings=settings.embeddings, keyword_dir=settings.keyword_dir, address=ray,
-            batch_size=ray_batch, actors=ray_actors, on_article=on_article)
+            batch_size=ray_batch, actors=ray_actors, stall_s=ray_stall, on_article=on_article)
     from index.pipeline import ingest as run
 
-    return run(sources, store if store is not None else open_index(settings),
+    return run(sources, store if store is not None else
+            open_index(settings, server_wait_s=INGEST_WAIT_S),
                keyword_dir=settings.keyword_dir, progress=progress, on_article=on_article)
 
 

@@ -45,14 +45,17 @@ __all__ = [
 
 def open_store(index_dir: str | None = None, *, chroma_url: str | None = None,
                token: str | None = None, embeddings: Embeddings | None = None,
-               backend: str = "chroma", milvus_uri: str | None = None) -> IndexStore:
+               backend: str = "chroma", milvus_uri: str | None = None,
+               server_wait_s: float | None = None) -> IndexStore:
     """Open (creating if needed) the store: a Chroma folder ``index_dir`` or server
-    ``chroma_url``, or with ``backend="milvus"`` the Milvus at ``milvus_uri``."""
+    ``chroma_url``, or with ``backend="milvus"`` the Milvus at ``milvus_uri``
+    (``server_wait_s``: see ``index.store.open_backend``)."""
     from index.embeddings import MiniLMEmbeddings
     from index.store import open_backend
 
     return open_backend(backend, embeddings or MiniLMEmbeddings(), index_dir=index_dir,
-                        chroma_url=chroma_url, token=token, milvus_uri=milvus_uri)
+                        chroma_url=chroma_url, token=token, milvus_uri=milvus_uri,
+                        server_wait_s=server_wait_s)
 
 
 def __getattr__(name: str) -> Any:

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import logging
 import pickle
+import queue
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -30,7 +33,14 @@ from typing import TYPE_CHECKING, Any
 
 from index.articles import Article
 from index.chunking import embedding_text
-from index.errors import ConfigError, LoadError
+from index.errors import (
+    ClusterError,
+    ConfigError,
+    LoadError,
+    NewsdeskError,
+    PartialIngestError,
+    StoreError,
+)
 from index.protocols import IndexStore
 
 if TYPE_CHECKING:
@@ -40,6 +50,8 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 128  # passages per embedding call in an actor
 ACTORS = 1        # embedding actors (each loads the model: ~300 MB)
+RETRIES = 3       # a read task re-run, an embedding actor restarted (and its batch re-sent)
+STALL_S = 300.0   # no embedded batch for this long: the job is stopped, what is stored stays
 
 
 class _Embedder:
@@ -66,7 +78,11 @@ def _load(row: dict[str, Any]) -> list[dict[str, Any]]:
 
 def start(address: str | None, num_cpus: int | None = None) -> bool:
     """Connect to the Ray cluster at ``address``, or start a local one ("local" or None).
-    True when this call started Ray (and so should stop it)."""
+    True when this call started Ray (and so should stop it).
+
+    A local Ray that does not start (a stale session folder from a killed run is the usual
+    cause) is tried once more in a fresh session folder; a second failure is a
+    ``ClusterError`` that says a *local* Ray could not start."""
     try:
         import ray
     except ImportError as exc:
@@ -79,22 +95,59 @@ def start(address: str | None, num_cpus: int | None = None) -> bool:
             logging.getLogger(name).setLevel(logging.WARNING)
     if ray.is_initialized():
         return False
-    local = address in (None, "", "local")
+    common: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                              "configure_logging": False}
+    if address not in (None, "", "local"):
+        try:
+            ray.init(address=address, **common)
+        except Exception as exc:  # ConnectionError, RuntimeError, ValueError from ray.init
+            raise ConfigError(f"cannot reach the Ray cluster at {address} ({_first_line(exc)}); "
+                              "check that it runs (`ray status` on its head node) or drop the "
+                              "address for a local Ray") from exc
+        return True
+    for fresh in (False, True):
+        extra: dict[str, Any] = {"_temp_dir": tempfile.mkdtemp(prefix="newsdesk-ray-")} \
+            if fresh else {}
+        try:
+            ray.init(num_cpus=num_cpus, **common, **extra)
+            return True
+        except Exception as exc:  # ray.init raises RuntimeError, TimeoutError, OSError, ...
+            _stop_quietly(ray)
+            if fresh:
+                raise ClusterError(
+                    f"a local Ray could not start ({_first_line(exc)}); run `ray stop --force` "
+                    "to clear a stale one, check free memory and /tmp, or ingest without "
+                    "--ray") from exc
+            log.warning("a local Ray did not start (%s); trying once more in a fresh session "
+                        "folder", _first_line(exc))
+    raise AssertionError("unreachable")
+
+
+def _stop_quietly(ray: Any) -> None:
+    """Undo a half-done ``ray.init`` (it may have started processes before failing)."""
     try:
-        ray.init(address=None if local else address, num_cpus=num_cpus if local else None,
-                 include_dashboard=False, log_to_driver=False, configure_logging=False)
-    except Exception as exc:  # ConnectionError, RuntimeError, ValueError from ray.init
-        raise ConfigError(f"cannot reach the Ray cluster at {address} ({exc}); start one with "
-                          "`ray start --head` or drop the address for a local Ray") from exc
-    return True
+        ray.shutdown()
+    except Exception:  # nothing left to stop is fine; say so for -v
+        log.debug("ray.shutdown after a failed start", exc_info=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {text[0][:300]}" if text else exc.__class__.__name__
 
 
 def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
            keyword_dir: Path | None = None, address: str | None = None,
            batch_size: int = BATCH_SIZE, actors: int = ACTORS, num_cpus: int | None = None,
+           stall_s: float = STALL_S,
            on_article: Callable[[Article, str], None] | None = None) -> IngestReport:
     """Ingest ``inputs`` into ``store`` with Ray Data doing the reading and the embedding;
-    the ``IngestReport`` is the same as ``index.pipeline.ingest``'s for the same inputs."""
+    the ``IngestReport`` is the same as ``index.pipeline.ingest``'s for the same inputs.
+
+    Faults: a read task is re-run and a dead embedding actor restarted (its batch sent again)
+    up to ``RETRIES`` times; a Ray job that fails anyway, or returns no embedded batch for
+    ``stall_s`` seconds, is stopped with ``PartialIngestError``: every article written before
+    it stays committed and the same call finishes the rest."""
     from index.pipeline import (
         BATCH_ARTICLES,
         IngestReport,
@@ -102,17 +155,27 @@ def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
         _prepare,
         _write,
         admit,
+        incomplete,
     )
 
     if batch_size < 1 or actors < 1:
         raise ConfigError("--ray-batch and --ray-actors must be at least 1")
+    if stall_s <= 0:
+        raise ConfigError("--ray-stall must be a positive number of seconds")
     t0 = time.perf_counter()
     started = start(address, num_cpus)
     try:
         import ray
 
-        ds = ray.data.from_items([{"path": str(p)} for p in inputs]).flat_map(_load)
-        loaded: list[Article | LoadError] = [pickle.loads(r["item"]) for r in ds.iter_rows()]
+        ds = ray.data.from_items([{"path": str(p)} for p in inputs]).flat_map(
+            _load, max_retries=RETRIES)
+        try:
+            loaded: list[Article | LoadError] = [pickle.loads(r["item"])
+                                                 for r in ds.iter_rows()]
+        except Exception as exc:  # a read task that failed RETRIES times: nothing is written
+            raise PartialIngestError(f"the Ray job failed while reading, before anything was "
+                                   f"stored ({_first_line(exc)}); run the same command again")\
+                from exc
         articles, failed, warnings, renames = admit(loaded)
         counts = {"added": 0, "updated": 0, "unchanged": 0, "written": 0}
         keyword, stories = _sides(store, keyword_dir)
@@ -131,13 +194,33 @@ def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
             owner = {c.id: p for p in plans for c in p.new}
             for plan in [p for p in plans if not waiting[id(p)]]:  # nothing new to embed
                 _write(plan, store, keyword, stories, counts, on_article)
-            for cid, vector in _embedded(plans, embeddings, batch_size, actors):
-                plan = owner[cid]
-                plan.vec_of[cid] = vector
-                left = waiting[id(plan)]
-                left.discard(cid)
-                if not left:
-                    _write(plan, store, keyword, stories, counts, on_article)
+            try:
+                for cid, vector in _watched(_embedded(plans, embeddings, batch_size, actors),
+                                            stall_s):
+                    plan = owner[cid]
+                    plan.vec_of[cid] = vector
+                    left = waiting[id(plan)]
+                    left.discard(cid)
+                    if not left:
+                        _write(plan, store, keyword, stories, counts, on_article)
+            except StoreError as exc:  # a server that stayed away past its wait
+                raise incomplete(exc, store, counts, len(articles)) from exc
+            except NewsdeskError:
+                raise
+            except _Stalled as exc:
+                done = counts["added"] + counts["updated"] + counts["unchanged"]
+                raise PartialIngestError(
+                    f"no embedded batch came back from Ray for {stall_s:.0f} s (a worker hung "
+                    f"or its node is gone); stopped after {done} of {len(articles)} articles, "
+                    "which are stored: run the same command again to finish") from exc
+            except Exception as exc:  # RayError after the retries, or the store went away
+                if not _is_ray_error(exc):
+                    raise incomplete(exc, store, counts, len(articles)) from exc
+                done = counts["added"] + counts["updated"] + counts["unchanged"]
+                raise PartialIngestError(
+                    f"the Ray job failed after {done} of {len(articles)} articles "
+                    f"({_first_line(exc)}); those are stored: run the same command again to "
+                    "finish") from exc
         finally:
             if stories is not None:
                 stories.close()
@@ -178,9 +261,65 @@ def _embedded(plans: list[Any], embeddings: str, batch_size: int, actors: int
     rows = [{"id": c.id, "text": embedding_text(c)} for p in plans for c in p.new]
     if not rows:
         return
+    # Ray Data's default is to restart a dead actor and re-send its batch forever: bounded
+    # here, so a worker that dies on every batch ends the job instead of looping
     ds = ray.data.from_items(rows).map_batches(
         _Embedder, fn_constructor_kwargs={"name": embeddings}, batch_size=batch_size,
-        compute=ray.data.ActorPoolStrategy(size=actors), batch_format="numpy")
+        compute=ray.data.ActorPoolStrategy(size=actors), batch_format="numpy",
+        max_restarts=RETRIES, max_task_retries=RETRIES)
     for batch in ds.iter_batches(batch_size=batch_size, batch_format="numpy"):
         for cid, vec in zip(batch["id"], batch["vector"], strict=True):
             yield str(cid), [float(x) for x in vec]
+
+
+class _Stalled(Exception):  # noqa: N818 - a signal between two functions, never shown
+    """No item came from a watched iterator within its deadline."""
+
+
+def _watched(items: Iterator[Any], stall_s: float) -> Iterator[Any]:
+    """``items``, pulled in a thread so that a wait longer than ``stall_s`` for the next one
+    raises ``_Stalled`` here instead of blocking forever (a Ray job whose worker hangs, or
+    whose lost objects are being reconstructed without end, never returns its next batch)."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def pull() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        box.put(("item", item), timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            if not stop.is_set():
+                box.put(("error", exc))
+
+    threading.Thread(target=pull, name="newsdesk-ray-batches", daemon=True).start()
+    try:
+        while True:
+            try:
+                kind, value = box.get(timeout=stall_s)
+            except queue.Empty:
+                raise _Stalled(f"nothing for {stall_s} s") from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
+def _is_ray_error(exc: BaseException) -> bool:
+    """True for Ray's own failures (a task or actor that died past its retries, lost
+    objects), as opposed to the store's."""
+    try:
+        from ray.exceptions import RayError
+    except ImportError:
+        return False
+    return isinstance(exc, RayError)

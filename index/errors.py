@@ -8,6 +8,9 @@ One root, a few branches; every message says what went wrong *and* what to do::
     │                        a renamed id, a file of a type that is not an article
     ├── StoreError           the vector store / keyword index is missing, damaged or unreachable
     │   └── EmptyIndexError  the index holds no articles yet
+    ├── PartialIngestError   an ingest stopped part way (the store went away, a Ray job failed or
+    │                        stalled); what was committed is kept and the same command finishes it
+    ├── ClusterError         a local Ray (``--ray``) could not start
     ├── ConfigError          a setting or flag has an invalid value
     └── AnswerError          the question or the answerer cannot be used
         ├── QuestionError    the question is empty, too long, or has a bad date
@@ -50,6 +53,20 @@ class StoreError(NewsdeskError):
 
 class EmptyIndexError(StoreError):
     """The index exists but holds no articles."""
+
+
+class PartialIngestError(NewsdeskError):
+    """An ingest stopped part way. Every article counted as stored is committed, and running
+    the same command again finishes the rest (the commit records make it idempotent). The CLI
+    exits with ``PARTIAL_EXIT`` for it, so a script can tell "run me again" from a failure."""
+
+
+PARTIAL_EXIT = 3
+
+
+class ClusterError(NewsdeskError):
+    """A local Ray could not start (a cluster that cannot be reached is a ``ConfigError``:
+    its address is the thing to fix)."""
 
 
 class ConfigError(NewsdeskError):

@@ -26,6 +26,7 @@ from index.errors import (
     LoadError,
     LoadWarning,
     NewsdeskError,
+    PartialIngestError,
     StoreError,
     storage_condition,
 )
@@ -188,21 +189,15 @@ def ingest(
     except KeyboardInterrupt:
         interrupted = True
         _settle(pending)
+    except StoreError as exc:  # a server that stayed away past its wait: part is stored
+        _settle(pending)
+        raise incomplete(exc, store, counts, len(articles)) from exc
     except NewsdeskError:
         _settle(pending)
         raise
     except Exception as exc:  # the store went away mid-write (server killed, disk full, ...)
         _settle(pending)
-        done = counts["added"] + counts["updated"] + counts["unchanged"]
-        condition = storage_condition(exc)
-        why = STORAGE_REASON[condition] if condition else \
-            f"{exc.__class__.__name__}: {str(exc)[:200]}"
-        raise StoreError(
-            f"the index at {store.location} failed during ingest after {done} of "
-            f"{len(articles)} articles ({why}); what was committed is kept: "
-            f"{'free some space' if condition == 'full' else 'fix the store'} and run the same "
-            "command again to finish"
-        ) from exc
+        raise incomplete(exc, store, counts, len(articles)) from exc
     finally:
         writer.shutdown(wait=True)
         if stories is not None:
@@ -220,6 +215,29 @@ def ingest(
         chunks_total=store.count_chunks(), articles_total=store.count_articles(),
         seconds=time.perf_counter() - t0, interrupted=interrupted,
     )
+
+
+def incomplete(exc: BaseException, store: IndexStore, counts: dict[str, int], total: int
+               ) -> PartialIngestError:
+    """The error for an ingest whose store failed part way: how far it got, why, and that the
+    same command finishes it (the caller raises it ``from exc``)."""
+    done = counts["added"] + counts["updated"] + counts["unchanged"]
+    condition = storage_condition(exc)
+    why = STORAGE_REASON[condition] if condition else _reason(exc)
+    return PartialIngestError(
+        f"the index at {store.location} failed during ingest after {done} of {total} articles "
+        f"({why}); what was committed is kept: "
+        f"{'free some space' if condition == 'full' else 'fix the store'} and run the same "
+        "command again to finish")
+
+
+def _reason(exc: BaseException) -> str:
+    """A store failure in a few words: its own message when it is one of ours (a Milvus
+    server that does not answer), else the exception's type and first line."""
+    if isinstance(exc, NewsdeskError):
+        return str(exc)
+    lines = str(exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {lines[0][:200] if lines else ''}"
 
 
 def _settle(pending: Future[None] | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,3 +192,48 @@ def send_body(h: Any, body: bytes, content_type: str = "application/rss+xml",
     h.send_header("Content-Length", str(len(body)))
     h.end_headers()
     h.wfile.write(body)
+
+
+def corpus(path: Path, ids: range) -> Path:
+    """A small generated corpus: distinct articles with a few paragraphs each."""
+    with path.open("w", encoding="utf-8") as fh:
+        for i in ids:
+            body = "\n\n".join(
+                f"Paragraph {p} of story {i}: the council of Town{i} voted {p + i} to {p} on "
+                f"plan {i * 7 + p}, officials said on day {p}. Residents of Town{i} reacted."
+                for p in range(6))
+            fh.write(json.dumps({"id": f"gen-{i:04d}", "title": f"Town{i} council vote",
+                                 "published_date": "2025-06-01", "source": "Gen",
+                                 "body": body}) + "\n")
+    return path
+
+
+def pids_running(marker: str) -> list[int]:
+    """Processes whose command line holds ``marker`` (a Ray worker's title names its actor
+    class: ``ray::MapWorker(MapBatches(_Embedder))``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # gone already
+            continue
+        if marker in line:
+            found.append(int(entry.name))
+    return found
+
+
+def story_members(keyword_dir: Path) -> int:
+    """Articles the story index holds (written as each batch commits: an ingest's progress,
+    read from outside the process)."""
+    db = keyword_dir / "stories.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+        n = int(con.execute("select count(*) from members").fetchone()[0])
+        con.close()
+        return n
+    except sqlite3.Error:
+        return 0

@@ -13,7 +13,15 @@ import os
 import sys
 from typing import Any
 
-from assistant import ConfigError, NewsdeskError, Settings, storage_condition, storage_message
+from assistant import (
+    PARTIAL_EXIT,
+    ConfigError,
+    NewsdeskError,
+    PartialIngestError,
+    Settings,
+    storage_condition,
+    storage_message,
+)
 from ui.terminal import SafeStream, one_line
 
 
@@ -42,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="log errors only (no warnings about degraded paths)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="add articles (files, folders, JSONL, feeds, URLs)")
+    p = sub.add_parser("ingest", help="add articles (files, folders, JSONL, feeds, URLs)",
+                       epilog="exit status: 0 all stored; 1 some inputs failed (named); 2 a bad "
+                       "flag or setting; 3 stopped part way (what is stored stays: run the same "
+                       "command again to finish); 130 interrupted")
     p.add_argument("paths", nargs="+", metavar="PATH")
     _common(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -54,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --ray: passages per embedding batch (default 128)")
     p.add_argument("--ray-actors", type=int, default=1, metavar="N",
                    help="with --ray: embedding actors, each with its own model (default 1)")
+    p.add_argument("--ray-stall", type=float, default=300.0, metavar="SECONDS",
+                   help="with --ray: stop, keeping what is stored (exit 3), when no embedding "
+                   "batch comes back for this long (default 300)")
 
     p = sub.add_parser("index", help="inspect or edit the index")
     isub = p.add_subparsers(dest="index_command", required=True)
@@ -186,7 +200,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.indexing import ingest
 
     report = ingest(args.paths, _settings(args), progress=None if not args.no_progress else False,
-                    ray=args.ray, ray_batch=args.ray_batch, ray_actors=args.ray_actors)
+                    ray=args.ray, ray_batch=args.ray_batch, ray_actors=args.ray_actors,
+                    ray_stall=args.ray_stall)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -478,6 +493,9 @@ def _run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"newsdesk: error: {one_line(exc)}", file=sys.stderr)
         return 2
+    except PartialIngestError as exc:  # part stored: the same command finishes it
+        print(f"newsdesk: error: {one_line(exc)}", file=sys.stderr)
+        return PARTIAL_EXIT
     except NewsdeskError as exc:
         print(f"newsdesk: error: {one_line(exc)}", file=sys.stderr)
         return 1

@@ -28,9 +28,12 @@ __all__ = ["BACKENDS", "VECTOR_CACHE", "NewsStore", "VectorCache", "make_client"
 
 def open_backend(backend: str, embeddings: Embeddings, *, index_dir: str | None = None,
                  chroma_url: str | None = None, token: str | None = None,
-                 milvus_uri: str | None = None) -> IndexStore:
+                 milvus_uri: str | None = None, server_wait_s: float | None = None
+                 ) -> IndexStore:
     """The store ``backend`` names: ``"chroma"`` (a folder, or a server at ``chroma_url``)
-    or ``"milvus"`` (a Lite ``.db`` file or a server at ``milvus_uri``)."""
+    or ``"milvus"`` (a Lite ``.db`` file or a server at ``milvus_uri``). ``server_wait_s``:
+    how long a call waits for a Milvus server that stops answering (None: a few seconds, as
+    suits a question; an ingest waits longer, to ride out a restart)."""
     from index.errors import ConfigError
 
     if backend == "milvus":
@@ -39,7 +42,7 @@ def open_backend(backend: str, embeddings: Embeddings, *, index_dir: str | None 
         if not milvus_uri:
             raise ConfigError("--store milvus needs --milvus-uri (a .db file or "
                               "http://HOST:19530)")
-        return MilvusStore(milvus_uri, embeddings, token=token)
+        return MilvusStore(milvus_uri, embeddings, token=token, server_wait_s=server_wait_s)
     if backend != "chroma":
         raise ConfigError(f"unknown store {backend!r}; choose one of {', '.join(BACKENDS)}")
     client = make_client(index_dir, chroma_url, token)

@@ -133,7 +133,8 @@ class MilvusStore:
     # and search those exactly (what retrieval does for Chroma, whose filtered search is slow)
     filters_natively = True
 
-    def __init__(self, uri: str, embeddings: Embeddings, *, token: str | None = None) -> None:
+    def __init__(self, uri: str, embeddings: Embeddings, *, token: str | None = None,
+                 server_wait_s: float | None = None) -> None:
         self.uri = check_uri(uri)
         self.location = self.uri
         self.remote = self.uri.startswith(("http://", "https://", "tcp://"))
@@ -148,7 +149,15 @@ class MilvusStore:
 
             if not self.remote:
                 Path(self.uri).parent.mkdir(parents=True, exist_ok=True)
-            self.client: Any = MilvusClient(uri=self.uri, token=token or "")
+            if self.remote:  # a server that restarts costs a wait or one clear error
+                from index.store.reconnect import Reconnecting
+
+                self.client: Any = Reconnecting(
+                    lambda timeout: MilvusClient(uri=self.uri, token=token or "",
+                                                 dedicated=True, timeout=timeout), self.uri,
+                    on_restart=self._reload, wait_s=server_wait_s)
+            else:
+                self.client = MilvusClient(uri=self.uri, token=token or "")
             self._ready = {name: self._open(name) for name in (CHUNKS, ARTICLES, TERMS)}
         except StoreError:
             raise
@@ -166,6 +175,12 @@ class MilvusStore:
             return False
         self.client.load_collection(name)
         return True
+
+    def _reload(self) -> None:
+        """Load the collections again (a restarted server holds them, not loaded)."""
+        for name, ready in self._ready.items():
+            if ready:
+                self.client.load_collection(name)
 
     def _create(self, dim: int) -> None:
         from pymilvus import DataType, Function, FunctionType

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,8 +19,7 @@ import pytest
 
 from index.chunking import chunk_article
 from index.loaders import iter_articles
-from tests.helpers import ROOT, SEED_ARTICLE, cli, gold
-from tests.server.test_chroma_server import corpus
+from tests.helpers import ROOT, SEED_ARTICLE, cli, corpus, gold, story_members
 
 pytest.importorskip("pymilvus")
 pytestmark = pytest.mark.slow
@@ -217,19 +215,6 @@ def test_seed_gold_same_answers_and_citations_as_chroma_api_cli_and_chat(tmp_pat
         srv.stop()
 
 
-def _members(keyword_dir: Path) -> int:
-    db = keyword_dir / "stories.sqlite"
-    if not db.exists():
-        return 0
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        n = int(con.execute("select count(*) from members").fetchone()[0])
-        con.close()
-        return n
-    except sqlite3.Error:
-        return 0
-
-
 def test_sigkill_mid_ingest_then_rerun_gives_exact_counts(tmp_path):
     src = corpus(tmp_path / "big.jsonl", range(0, 300))
     uri = tmp_path / "nd.db"
@@ -241,7 +226,7 @@ def test_sigkill_mid_ingest_then_rerun_gives_exact_counts(tmp_path):
     stories = _settings(tmp_path).keyword_dir
     deadline = time.time() + 600
     # the second batch's story signatures are written after the first batch committed
-    while _members(stories) < 128 and proc.poll() is None and time.time() < deadline:
+    while story_members(stories) < 128 and proc.poll() is None and time.time() < deadline:
         time.sleep(0.2)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGKILL)

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
-from tests.server.test_chroma_server import corpus
+from tests.helpers import ROOT, corpus
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.slow

@@ -15,8 +15,7 @@ import pytest
 from index.chunking import chunk_article
 from index.keyword import KeywordIndex
 from index.loaders import iter_articles
-from tests.helpers import GOOD_HTML, GOOD_MD, ROOT
-from tests.server.test_chroma_server import corpus
+from tests.helpers import GOOD_HTML, GOOD_MD, ROOT, corpus
 
 pytestmark = pytest.mark.slow
 
