@@ -14,6 +14,12 @@
   already folded by retrieval; two events of one day from articles of one story keep the
   best-ranked.
 * **Oldest first**, at most ``limit`` events (the best-ranked ones, then put in date order).
+* **Articles over time** (``Timeline.counts``): how many of the retrieved articles are about
+  the topic, per day, week or month (whichever gives a readable chart), for the chat's chart.
+
+``timeline_request(message)`` tells a timeline question ("what happened with X", "timeline of
+X", "how did X develop", "what's new on X since Monday") from any other, for the chat and the
+``/ask`` API.
 """
 
 from __future__ import annotations
@@ -51,19 +57,69 @@ class Event:
 
 @dataclass(frozen=True)
 class Timeline:
-    """A topic's events, oldest first."""
+    """A topic's events, oldest first, and its articles over time (``counts``: ``(first day
+    of the period, articles about the topic)`` per ``period``, oldest first, gaps as 0)."""
 
     topic: str
     events: tuple[Event, ...] = ()
+    counts: tuple[tuple[str, int], ...] = ()
+    period: str = "day"  # "day", "week" (from Monday) or "month"
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape: ``{"topic", "events": [{"date", "text", "date_from", "citation":
-        {article_id, title, source, url, start, end}, "also_in": [...]}]}``."""
+        {article_id, title, source, url, start, end}, "also_in": [...]}], "period",
+        "articles_over_time": [{"from", "articles"}]}``."""
         keep = ("article_id", "title", "source", "url", "start", "end")
         return {"topic": self.topic, "events": [
             {"date": e.date, "text": e.text, "date_from": e.date_from,
              "citation": {k: getattr(e.citation, k) for k in keep},
-             "also_in": [asdict(m) for m in e.also_in]} for e in self.events]}
+             "also_in": [asdict(m) for m in e.also_in]} for e in self.events],
+            "period": self.period,
+            "articles_over_time": [{"from": d, "articles": n} for d, n in self.counts]}
+
+    def text(self) -> str:
+        """The timeline as plain text with ``[n]`` markers: one dated line per event."""
+        if not self.events:
+            return f"The articles hold no dated event about {self.topic}."
+        return "\n".join(f"{e.date}: {e.text} [{e.citation.n}]" for e in self.events)
+
+
+@dataclass(frozen=True)
+class TimelineAsk:
+    """A message that asks for a timeline: its topic, and the day it starts from, if any."""
+
+    topic: str
+    since: date | None = None
+
+
+_TOPIC = r"(?:the\s+)?(?P<topic>.+?)"
+_SINCE_TAIL = r"(?:\s+since\s+(?P<since>.+?))?"
+_ASKS = tuple(re.compile(p + r"\s*[?.!]*\s*$", re.I) for p in (
+    rf"^\s*what(?:'s|’s|\s+has|\s+have)?\s+happen(?:ed|ing)\s+(?:with|to|in|on|at|about)\s+"
+    rf"{_TOPIC}{_SINCE_TAIL}",
+    rf"^\s*(?:(?:show|give)\s+(?:me\s+)?)?(?:a\s+|the\s+)?timeline\s+(?:of|for|on)\s+"
+    rf"{_TOPIC}{_SINCE_TAIL}",
+    rf"^\s*how\s+(?:did|has|have|is|are)\s+{_TOPIC}\s+(?:develop(?:ed|ing)?|"
+    rf"unfold(?:ed|ing)?|evolv(?:e|ed|ing)|progress(?:ed|ing)?){_SINCE_TAIL}",
+    rf"^\s*what(?:'s|’s|\s+is)\s+new\s+(?:on|with|in|about|for)\s+{_TOPIC}{_SINCE_TAIL}",
+))
+
+
+def timeline_request(message: str, today: date | None = None) -> TimelineAsk | None:
+    """The ``TimelineAsk`` in ``message`` when it asks how a story unfolded, else ``None``.
+    "since D" (a date, a weekday, a month) is resolved against ``today``."""
+    from assistant.dates import parse_day
+
+    for pattern in _ASKS:
+        m = pattern.match(message)
+        if not m:
+            continue
+        topic = m["topic"].strip(" ,;:")
+        if not terms(topic):
+            return None
+        since = parse_day(m["since"], today or date.today()) if m["since"] else None
+        return TimelineAsk(topic, since)
+    return None
 
 
 def event_date(sentence: str, published: str) -> tuple[str, str]:
@@ -129,7 +185,45 @@ def build(topic: str, passages: Sequence[Passage], *, limit: int = 20) -> Timeli
     numbered = tuple(Event(e.date, e.text, e.date_from,
                            _renumber(e.citation, i), e.also_in)
                      for i, e in enumerate(events, 1))
-    return Timeline(topic, numbered)
+    period, counts = articles_over_time([ev.citation.date for _r, ev, _s in best.values()])
+    return Timeline(topic, numbered, counts, period)
+
+
+def articles_over_time(days: Sequence[str]) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """``(period, counts)``: the articles of ``days`` (YYYY-MM-DD) per day when they span at
+    most ~6 weeks, per week up to ~a year, else per month; empty periods count 0."""
+    got = sorted(date.fromisoformat(d[:10]) for d in days if _iso(d))
+    if not got:
+        return "day", ()
+    span = (got[-1] - got[0]).days
+    period = "day" if span <= 45 else "week" if span <= 400 else "month"
+
+    def start(d: date) -> date:
+        if period == "week":
+            return d - timedelta(days=d.weekday())
+        return d.replace(day=1) if period == "month" else d
+
+    def after(d: date) -> date:
+        if period == "month":
+            return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return d + timedelta(days=7 if period == "week" else 1)
+
+    tally: dict[date, int] = {}
+    for d in got:
+        tally[start(d)] = tally.get(start(d), 0) + 1
+    out, cur = [], start(got[0])
+    while cur <= got[-1]:
+        out.append((cur.isoformat(), tally.get(cur, 0)))
+        cur = after(cur)
+    return period, tuple(out)
+
+
+def _iso(d: str) -> bool:
+    try:
+        date.fromisoformat(d[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _renumber(c: Citation, n: int) -> Citation:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import ConfigError, NewsdeskError
+from assistant.timeline import timeline_request
 from assistant.types import Answer
 
 if TYPE_CHECKING:
@@ -76,6 +77,19 @@ class ChatBackend:
         note = ("An upload is being indexed; this answer uses the articles indexed so far."
                 if self._ingesting.is_set() else "")
         yield chat, turns, render.sources_html(None, note, pending=True), ""
+        ask = timeline_request(message)
+        if ask is not None:  # "what happened with X": a dated, cited list, not one answer
+            try:
+                tl = self.assistant.timeline(ask.topic, since=since or ask.since,
+                                             until=until or None, source=sources or None)
+            except NewsdeskError as exc:
+                chat[-1] = {"role": "assistant", "content": render.answer_html(f"⚠ {exc}")}
+                yield chat, turns, render.sources_html(None, str(exc)), ""
+                return
+            chat[-1] = {"role": "assistant", "content": render.timeline_html(tl)}
+            turns.append([message, tl.text()])
+            yield chat, turns, render.timeline_sources_html(tl, note), ""
+            return
         text = ""
         try:
             for piece in self.assistant.stream(
@@ -98,7 +112,21 @@ class ChatBackend:
 
     def api_ask(self, question: str, since: str = "", until: str = "", source: str = "",
                 k: int = 5, history: list[list[str]] | None = None) -> dict[str, Any]:
-        """Structured answer for API clients: text, answered, citations (and more)."""
+        """Structured answer for API clients: text, answered, citations (and more). A
+        timeline question ("what happened with X") also gets ``timeline``: the same shape as
+        ``Assistant.timeline(...).to_dict()`` and ``newsdesk timeline --json``."""
+        ask = timeline_request(question or "")
+        if ask is not None:
+            try:
+                tl = self.assistant.timeline(ask.topic, since=since or ask.since,
+                                             until=until or None, source=source or None)
+            except NewsdeskError as exc:
+                return {"error": str(exc), "text": "", "answered": False, "citations": []}
+            return {"question": question, "text": tl.text(), "answered": bool(tl.events),
+                    "citations": [{k: v for k, v in e.citation.to_dict().items()
+                                   if k not in ("context", "context_start")}
+                                  for e in tl.events],
+                    "timeline": tl.to_dict()}
         try:
             kk = _valid_k(k)
             ans = self.assistant.ask(question, history=[tuple(t) for t in history or []],

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.timeline import Timeline
 from assistant.types import Answer, Citation
 
 _MARK = re.compile(r"\[(\d{1,2})\]")
@@ -91,6 +92,70 @@ def sources_html(answer: Answer | None, note: str = "", *, pending: bool = False
     return "".join(parts)
 
 
+def chart_svg(tl: Timeline) -> str:
+    """A small bar chart of the topic's articles per day/week/month (an inline SVG; each bar
+    has a tooltip). Empty when there is nothing to draw."""
+    if not tl.counts:
+        return ""
+    w, h, pad = 320, 64, 14
+    top = max(n for _d, n in tl.counts) or 1
+    step = w / len(tl.counts)
+    bars = []
+    for i, (day, n) in enumerate(tl.counts):
+        bh = round((h - pad - 4) * n / top, 1)
+        bars.append(f'<rect class="nd-bar" x="{i * step + 0.5:.1f}" y="{h - pad - bh:.1f}" '
+                    f'width="{max(step - 1, 1):.1f}" height="{bh}" fill="#2f81f7">'
+                    f'<title>{html.escape(_period_label(day, tl.period))}: {n} '
+                    f'article{"s" if n != 1 else ""}</title></rect>')
+    first, last = tl.counts[0][0], tl.counts[-1][0]
+    label = (f'<text x="0" y="{h - 2}" font-size="10" fill="#57606a">{html.escape(first)}</text>'
+             f'<text x="{w}" y="{h - 2}" font-size="10" fill="#57606a" text-anchor="end">'
+             f'{html.escape(last)}</text>')
+    total = sum(n for _d, n in tl.counts)
+    return (f'<svg class="nd-chart" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+            f'aria-label="{total} articles about {html.escape(tl.topic)} per {tl.period}">'
+            f'{"".join(bars)}{label}</svg>')
+
+
+def _period_label(day: str, period: str) -> str:
+    return {"week": f"week of {day}", "month": day[:7]}.get(period, day)
+
+
+def timeline_html(tl: Timeline) -> str:
+    """A timeline as a chat message: the chart of articles over time, then one dated line per
+    event, oldest first, each with its ``[n]`` link to its source card (all text inert)."""
+    if not tl.events:
+        return plain(tl.text())
+    total = sum(n for _d, n in tl.counts)
+    head = (f'<div class="nd-tl-head"><b>{plain(tl.topic)}</b>: {len(tl.events)} events, '
+            f'{tl.events[0].date} to {tl.events[-1].date} · {total} articles, counted per '
+            f'{tl.period}'
+            '</div>')
+    rows = []
+    for e in tl.events:
+        when = (f'<span class="nd-tl-date" title="date from the text">{e.date}*</span>'
+                if e.date_from == "text" else f'<span class="nd-tl-date">{e.date}</span>')
+        rows.append(f'<li>{when} {plain(e.text)} '
+                    f'<a class="nd-cite" href="#nd-src-{e.citation.n}">[{e.citation.n}]</a>'
+                    '</li>')
+    note = ('<div class="nd-note">* dated from the sentence ("on Tuesday"), not the '
+            'article</div>' if any(e.date_from == "text" for e in tl.events) else "")
+    return (f'<div class="nd-timeline">{head}{chart_svg(tl)}<ol class="nd-tl">'
+            f'{"".join(rows)}</ol>{note}</div>')
+
+
+def timeline_sources_html(tl: Timeline, note: str = "") -> str:
+    """The sources panel for a timeline: one card per event, in the timeline's order."""
+    parts = ['<div id="nd-sources" data-state="done">']
+    if note:
+        parts.append(f'<div class="nd-note">{html.escape(note)}</div>')
+    if not tl.events:
+        parts.append('<div class="nd-empty">No dated passage is about this topic.</div>')
+    parts.extend(card_html(e.citation) for e in tl.events)
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def stats_markdown(st: dict[str, Any]) -> str:
     srcs = ", ".join(f"{html.escape(k)} ({v})" for k, v in list(st["sources"].items())[:12])
     return (f"**{st['articles']}** articles, **{st['chunks']}** passages · "
@@ -119,6 +184,10 @@ CSS = """
 .nd-note { color: #9a6700; font-size: 0.9em; margin: 4px 0; }
 .nd-err td { color: #cf222e; }
 a.nd-cite { text-decoration: none; font-weight: 600; }
+.nd-tl { padding-left: 1.2em; margin: 4px 0; }
+.nd-tl li { margin: 2px 0; }
+.nd-tl-date { font-variant-numeric: tabular-nums; font-weight: 600; margin-right: 4px; }
+.nd-chart { display: block; margin: 4px 0; max-width: 100%; }
 """
 
 # Clicking [n] in the answer brings card n into view (delegated: messages re-render).

@@ -191,6 +191,64 @@ def test_hostile_upload_rows_and_no_request_leaves_the_machine(page, tmp_path,
     assert not [u for u in requests_seen if f":{port}/" in u]
 
 
+STRIKE = {  # one story over two weeks, and an article that mentions it in passing
+    "strike-begins.md": ("Northline ferry workers walk out", "2025-06-02",
+                         "Northline ferry workers began a strike on Monday over pay, halting "
+                         "crossings to Alder Island."),
+    "talks-fail.md": ("Ferry talks collapse", "2025-06-05",
+                      "Talks between Northline and the crew union over the strike broke down "
+                      "on Wednesday, the union said."),
+    "deal.md": ("Pay deal reached", "2025-06-10",
+                "Northline and the union agreed a pay deal that ends the strike, both sides "
+                "said on Tuesday."),
+    "resumed.md": ("Crossings resume", "2025-06-13",
+                   "Northline ferries resumed crossings to Alder Island after the strike "
+                   "ended, the port said."),
+    "festival.md": ("Island festival draws crowds", "2025-06-14",
+                    "The Alder Island summer festival drew record crowds. Visitors arrived "
+                    "by ferry and by air."),
+}
+
+
+def test_a_timeline_question_is_a_dated_cited_list_with_a_chart(page, server, tmp_path):
+    """"What happened with X" in the real page: the chart above a dated list, oldest first,
+    each event linked to its own source card; screenshot in artifacts/ (adds to the module's
+    index: keep it after the tests that expect the seed article alone)."""
+    import subprocess
+    import sys
+
+    inbox = tmp_path / "strike"
+    inbox.mkdir()
+    for name, (title, day, body) in STRIKE.items():
+        (inbox / name).write_text(f"---\ntitle: {title}\ndate: {day}\nsource: Harbour Post\n"
+                                  f"---\n{body}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "ingest", str(inbox), "--index",
+                           str(server.index), "--no-progress"], cwd=ROOT, timeout=600,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    page.click("#nd-clear")
+    ask(page, "What happened with the Northline strike?", "Northline")
+    bot = page.locator("#nd-chat [data-testid='bot']").last
+    days = bot.locator("ol.nd-tl li .nd-tl-date").evaluate_all(
+        "els => els.map(e => e.textContent.replace('*', '').trim())")
+    assert days == ["2025-06-02", "2025-06-04", "2025-06-10", "2025-06-13"], days
+    assert bot.locator("svg.nd-chart rect.nd-bar").count() >= 4  # the chart survived
+    chart, listed = bot.locator("svg.nd-chart").bounding_box(), bot.locator("ol.nd-tl") \
+        .bounding_box()
+    assert chart is not None
+    assert listed is not None
+    assert chart["y"] < listed["y"]  # above the list
+    assert page.locator("#nd-sources .nd-card").count() == 4
+    assert "festival" not in page.inner_text("#nd-sources").lower()  # a passing mention
+    bot.locator("a.nd-cite").nth(2).click()  # [3] brings the pay-deal card into view
+    page.wait_for_selector("#nd-src-3[data-focused='1']", timeout=10_000)
+    assert "pay deal" in page.inner_text("#nd-src-3 mark")
+    out = ROOT / "artifacts" / "chat-timeline.png"
+    out.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(out), full_page=True)
+    print(f"screenshot: {out}")
+
+
 def test_running_chat_answers_from_a_separate_watch_once(page, server, tmp_path):
     """A separate ``newsdesk watch --once`` process adds an article to the running chat's
     index; the page answers a question about it, with no restart (keep this test last: it

@@ -54,3 +54,39 @@ def test_timeline_json_is_dated_ordered_deduplicated_and_cited(index: Path) -> N
     r = cli("timeline", "Artemis I", "--index", str(index), "--since", "2022-09-10")
     assert "2022-09-03" not in r.stdout
     assert "2022-09-27" in r.stdout
+
+
+def test_the_chat_and_its_api_answer_a_timeline_question_with_the_same_timeline(
+        index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"What happened with X" in the chat is a dated, cited list with a chart and one card
+    per event; ``/ask`` returns the same ``Timeline`` as the Python API; any other question
+    still gets an answer."""
+    from assistant import Assistant
+    from ui.app import ChatBackend
+
+    a = Assistant(index_dir=index)
+    chat = ChatBackend(a)
+    tl = a.timeline("Artemis I")
+    got = chat.api_ask("What happened with Artemis I?")
+    assert got["timeline"] == tl.to_dict()
+    assert got["answered"] is True
+    assert [c["article_id"] for c in got["citations"]] == \
+        [e.citation.article_id for e in tl.events]
+    assert got["text"].splitlines()[0].startswith("2022-09-03: ")
+    assert sum(r["articles"] for r in got["timeline"]["articles_over_time"]) == 3
+    *_, (msgs, turns, panel, _box) = chat.respond(
+        "How did Artemis I develop?", [], [], "", "", [], 5, "extractive")
+    html = msgs[-1]["content"]
+    listed = html[html.index("<ol"):]
+    assert listed.index("2022-09-03") < listed.index("2022-09-27") < listed.index("2022-11-16")
+    assert html.index("<svg") < html.index("<ol")  # the chart above the list
+    assert html.count("<li>") == 3
+    assert '<svg class="nd-chart"' in html
+    assert panel.count('class="nd-card"') == 3
+    assert 'data-state="done"' in panel
+    assert turns[-1][1] == tl.text()
+    plain = chat.api_ask("Who approved the budget?")
+    assert "timeline" not in plain
+    *_, (msgs, _t, _p, _b) = chat.respond("timeline of the Zorblax summit", [], [], "", "", [],
+                                         5, "extractive")
+    assert "no dated event about Zorblax summit" in msgs[-1]["content"]

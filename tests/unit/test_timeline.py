@@ -79,3 +79,79 @@ def test_limit_keeps_the_best_ranked_then_orders_them():
 def test_without_the_topic_there_is_no_event(topic):
     ps = [passage("The council approved the new budget on Monday.", article="x")]
     assert build(topic, ps).events == ()
+
+
+@pytest.mark.parametrize(("message", "topic", "since"), [
+    ("What happened with the Artemis launch?", "Artemis launch", None),
+    ("timeline of monkeypox", "monkeypox", None),
+    ("Show me the timeline for Elon Musk's Twitter takeover.", "Elon Musk's Twitter takeover",
+     None),
+    ("How did the monkeypox outbreak develop?", "monkeypox outbreak", None),
+    ("how has Brittney Griner's case unfolded", "Brittney Griner's case", None),
+    ("What's new on the Iran talks since Monday?", "Iran talks", "2026-12-07"),
+    ("what happened to Twitter since 2022-10-01", "Twitter", "2022-10-01"),
+])
+def test_timeline_questions_are_recognised_with_topic_and_start(message, topic, since):
+    from datetime import date
+
+    from assistant.timeline import timeline_request
+
+    got = timeline_request(message, today=date(2026, 12, 8))  # a Tuesday
+    assert got is not None
+    assert got.topic == topic
+    assert (got.since.isoformat() if got.since else None) == since
+
+
+@pytest.mark.parametrize("message", [
+    "What is the capital of France?", "Who won the election?", "What happened?",
+    "What did Biden say about what happened with the talks?", "timeline of ?"])
+def test_other_questions_are_not_timelines(message):
+    from assistant.timeline import timeline_request
+
+    assert timeline_request(message) is None
+
+
+def test_articles_over_time_picks_a_readable_period_and_counts_gaps():
+    from assistant.timeline import articles_over_time
+
+    assert articles_over_time([]) == ("day", ())
+    period, counts = articles_over_time(["2022-10-03", "2022-10-01", "2022-10-03"])
+    assert period == "day"
+    assert counts == (("2022-10-01", 1), ("2022-10-02", 0), ("2022-10-03", 2))
+    period, counts = articles_over_time(["2022-10-01", "2022-10-03", "2022-11-20"])
+    assert period == "week"
+    assert counts[0] == ("2022-09-26", 1)  # weeks start on Monday
+    assert counts[1] == ("2022-10-03", 1)
+    assert counts[-1] == ("2022-11-14", 1)
+    assert sum(n for _d, n in counts) == 3
+    period, counts = articles_over_time(["2021-01-15", "2022-12-31", "undated"])
+    assert period == "month"
+    assert (counts[0], counts[-1], len(counts)) == (("2021-01-01", 1), ("2022-12-01", 1), 24)
+
+
+def test_a_rendered_timeline_is_ordered_cited_charted_and_inert():
+    from assistant.timeline import Event, Timeline
+    from assistant.types import Citation
+    from ui.render import timeline_html, timeline_sources_html
+
+    def ev(n, day, text, date_from="article"):
+        c = Citation(n=n, article_id=f"a{n}", title=f"T{n}", date=day, source="Wire", url="",
+                     passage=text, start=0, end=len(text), score=1.0, context=text)
+        return Event(day, text, date_from, c)
+
+    tl = Timeline("Harbour <b>strike</b>", (
+        ev(1, "2025-06-02", "The strike began on Monday <script>x</script>."),
+        ev(2, "2025-06-04", "Talks broke down on Wednesday.", "text")),
+        (("2025-06-02", 1), ("2025-06-03", 0), ("2025-06-04", 1)), "day")
+    h = timeline_html(tl)
+    assert h.index("2025-06-02") < h.index("2025-06-04")
+    assert "<script>" not in h
+    assert "<b>strike</b>" not in h
+    assert h.count('<rect class="nd-bar"') == 3
+    assert 'href="#nd-src-1"' in h
+    assert 'href="#nd-src-2"' in h
+    assert "dated from the sentence" in h  # the starred, text-dated event is explained
+    panel = timeline_sources_html(tl)
+    assert panel.count('class="nd-card"') == 2
+    assert panel.index('id="nd-src-1"') < panel.index('id="nd-src-2"')
+    assert "no dated event" in timeline_html(Timeline("x")).lower()
