@@ -21,12 +21,15 @@ driver's environment is theirs; on a cluster, install Newsdesk on its nodes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import pickle
 import queue
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +55,18 @@ BATCH_SIZE = 128  # passages per embedding call in an actor
 ACTORS = 1        # embedding actors (each loads the model: ~300 MB)
 RETRIES = 3       # a read task re-run, an embedding actor restarted (and its batch re-sent)
 STALL_S = 300.0   # no embedded batch for this long: the job is stopped, what is stored stays
+
+
+class _AfterShutdown(logging.Filter):
+    """Ray Data's metrics thread logs a warning with a traceback when it reports to a Ray that
+    a stopped job has shut down: expected then, and noise next to the one line that says why
+    the job stopped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Ray is not initialized" not in record.getMessage()
+
+
+logging.getLogger("ray.data._internal.stats").addFilter(_AfterShutdown())
 
 
 class _Embedder:
@@ -88,10 +103,14 @@ def start(address: str | None, num_cpus: int | None = None) -> bool:
     except ImportError as exc:
         raise ConfigError("--ray needs Ray Data: pip install 'newsdesk[scale]' "
                           "(or 'ray[data]')") from exc
-    # Ray Data reports progress as INFO log lines every few seconds: keep them for -v
-    quiet = not logging.getLogger().isEnabledFor(logging.INFO)
-    for name in ("ray", "ray.data"):
-        if quiet:
+    # Ray Data reports progress as INFO log lines every few seconds: keep them for -v. Its
+    # logging is configured when ray.data is first imported, which would undo a level set
+    # before: so the level goes in its environment variable, and on the loggers after.
+    if not logging.getLogger().isEnabledFor(logging.INFO):
+        os.environ.setdefault("RAY_DATA_LOG_LEVEL", "WARNING")
+        import ray.data  # its logging is configured on import
+
+        for name in ("ray", "ray.data"):
             logging.getLogger(name).setLevel(logging.WARNING)
     if ray.is_initialized():
         return False
@@ -167,8 +186,9 @@ def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
     try:
         import ray
 
-        ds = ray.data.from_items([{"path": str(p)} for p in inputs]).flat_map(
-            _load, max_retries=RETRIES)
+        with _retry_args():
+            ds = ray.data.from_items([{"path": str(p)} for p in inputs]).flat_map(
+                _load, max_retries=RETRIES)
         try:
             loaded: list[Article | LoadError] = [pickle.loads(r["item"])
                                                  for r in ds.iter_rows()]
@@ -208,6 +228,7 @@ def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
             except NewsdeskError:
                 raise
             except _Stalled as exc:
+                _stop_ray_data()
                 done = counts["added"] + counts["updated"] + counts["unchanged"]
                 raise PartialIngestError(
                     f"no embedded batch came back from Ray for {stall_s:.0f} s (a worker hung "
@@ -263,13 +284,24 @@ def _embedded(plans: list[Any], embeddings: str, batch_size: int, actors: int
         return
     # Ray Data's default is to restart a dead actor and re-send its batch forever: bounded
     # here, so a worker that dies on every batch ends the job instead of looping
-    ds = ray.data.from_items(rows).map_batches(
-        _Embedder, fn_constructor_kwargs={"name": embeddings}, batch_size=batch_size,
-        compute=ray.data.ActorPoolStrategy(size=actors), batch_format="numpy",
-        max_restarts=RETRIES, max_task_retries=RETRIES)
+    with _retry_args():
+        ds = ray.data.from_items(rows).map_batches(
+            _Embedder, fn_constructor_kwargs={"name": embeddings}, batch_size=batch_size,
+            compute=ray.data.ActorPoolStrategy(size=actors), batch_format="numpy",
+            max_restarts=RETRIES, max_task_retries=RETRIES)
     for batch in ds.iter_batches(batch_size=batch_size, batch_format="numpy"):
         for cid, vec in zip(batch["id"], batch["vector"], strict=True):
             yield str(cid), [float(x) for x in vec]
+
+
+@contextlib.contextmanager
+def _retry_args() -> Iterator[None]:
+    """Ray Data 2.60 deprecates remote arguments per operation (``max_retries``,
+    ``max_restarts``: "removed in 2.64") and has no other way yet to bound its retries, which
+    default to forever; its warning is not for a Newsdesk user (pyproject keeps Ray < 2.64)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*ray_remote_args.*deprecated")
+        yield
 
 
 class _Stalled(Exception):  # noqa: N818 - a signal between two functions, never shown
@@ -313,6 +345,27 @@ def _watched(items: Iterator[Any], stall_s: float) -> Iterator[Any]:
             yield value
     finally:
         stop.set()
+
+
+def _stop_ray_data() -> None:
+    """Stop this process's running Ray Data executors (threads) before Ray shuts down.
+
+    A stalled job's executor is still waiting inside Ray; if Ray is shut down under it, that
+    wait outlives the session and, a minute later, Ray's client ends the whole process
+    ("Failed to connect to GCS within 60 seconds ... The program will terminate"): harmless
+    for the CLI, fatal for a chat or a script that goes on. Ray Data has no public handle on
+    a running iterator's executor, so it is found among the threads (Ray is pinned < 2.64)."""
+    try:
+        from ray.data._internal.execution.streaming_executor import StreamingExecutor
+    except ImportError:  # another Ray layout: the CLI exits anyway; say so for -v
+        log.debug("Ray Data's executor class not found; not stopped before shutdown")
+        return
+    for thread in threading.enumerate():
+        if isinstance(thread, StreamingExecutor):
+            try:
+                thread.shutdown(force=True)
+            except Exception:  # already stopping, or Ray is gone: nothing left to stop
+                log.debug("stopping a Ray Data executor", exc_info=True)
 
 
 def _is_ray_error(exc: BaseException) -> bool:
