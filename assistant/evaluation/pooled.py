@@ -46,6 +46,29 @@ def _norm(text: str) -> str:
     return f" {_NORM.sub(' ', text.lower()).strip()} "
 
 
+FRESH_DAYS = 7  # "this week": an answer document this close before the question is its news
+
+
+def fresh_evidence(g: GoldQuestion, dates: dict[str, str], days: int = FRESH_DAYS) -> bool:
+    """Whether an answer document is dated within ``days`` before the question (3 days after
+    it allowed: dates of web results are approximate). Many answer documents are months or
+    years older: they hold the answer string in passing, often about an earlier event (a
+    recall, a flood), so the questions that have only those are reported apart."""
+    from datetime import date
+
+    if not g.question_date:
+        return False
+    asked = date.fromisoformat(g.question_date[:10])
+    for did in g.gold_doc_ids:
+        try:
+            gap = (asked - date.fromisoformat(dates.get(did, "")[:10])).days
+        except ValueError:
+            continue
+        if -3 <= gap <= days:
+            return True
+    return False
+
+
 def clearly_answerable(g: GoldQuestion, bodies: dict[str, str]) -> bool:
     """Whether an answer document holds a sentence with a gold string and at least two of
     the question's content terms (the issue's "clearly answerable" questions)."""

@@ -43,7 +43,8 @@ def _hidden_run(assistant: Any, g: GoldQuestion, today: date | None, until: str 
 
 def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = "hybrid",
              k: int | None = None, use_question_date: bool = True,
-             hide_gold: bool = False, clear: set[str] | None = None) -> dict[str, Any]:
+             hide_gold: bool = False, clear: set[str] | None = None,
+             fresh: set[str] | None = None) -> dict[str, Any]:
     """Score ``assistant`` on ``questions``; returns the report dict (see the eval issue).
 
     ``retriever`` picks the ranking scored by the retrieval metrics; ``k`` is the number of
@@ -52,7 +53,8 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
     scored as unanswerable (the hard-negative half of the report). A question with
     ``search_doc_ids`` is asked within those articles only (pooled evaluation: its "as of"
     cut is its search results, not a date); ``clear`` names the clearly answerable ones,
-    reported as a group of their own."""
+    reported as a group of their own, and ``fresh`` those with an answer document from the
+    question's week (``clear_fresh``: both)."""
     assistant.warm()  # model load is not query latency
     per: list[dict[str, Any]] = []
     hits: dict[str, list[float]] = {"hit@1": [], "hit@5": [], "hit@10": [], "mrr@10": []}
@@ -90,7 +92,8 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
                                "support": ans.support, "signals": dict(ans.signals),
                                "reason": ans.reason, "retrieved_article_ids": ranked[:10],
                                "decided_by": ans.decided_by, "probability": ans.answerability,
-                               "clear": bool(clear and g.id in clear)}
+                               "clear": bool(clear and g.id in clear),
+                               "fresh": bool(fresh and g.id in fresh)}
         if g.answerable and g.answers:
             answered.append(float(ans.answered))
             contains.append(metrics.contains(ans.text, g.answers))
@@ -154,6 +157,18 @@ def evaluate(assistant: Any, questions: list[GoldQuestion], *, retriever: str = 
     return report
 
 
+def _group(rows: list[dict[str, Any]], hide_gold: bool) -> dict[str, Any]:
+    """Answered, right, F1 (and hidden refusal) of a group of questions, with intervals."""
+    c: dict[str, Any] = {"answered": [float(r["answered"]) for r in rows],
+                         "right": [float(r["correct"]) for r in rows],
+                         "f1": [r["f1"] for r in rows]}
+    if hide_gold:
+        c["hidden_refusal"] = [float(not r["hidden"]["answered"]) for r in rows
+                               if "hidden" in r and not r["hidden"]["dropped"]]
+    return {"n": len(rows), **{k: {"mean": round(metrics.mean(v) or 0.0, 4), "ci": _ci(v)}
+                               for k, v in c.items()}}
+
+
 def _extras(per: list[dict[str, Any]], hide_gold: bool) -> dict[str, Any]:
     """Bootstrap intervals, the clearly answerable group, answers per decider, calibration."""
     ans_rows = [r for r in per if "f1" in r]
@@ -166,19 +181,12 @@ def _extras(per: list[dict[str, Any]], hide_gold: bool) -> dict[str, Any]:
     }
     if hide_gold:
         series["hidden_refusal"] = [float(not h["answered"]) for h in hid]
-    clear_rows = [r for r in ans_rows if r.get("clear")]
     out: dict[str, Any] = {"intervals": {k: _ci(v) for k, v in series.items() if v}}
-    if clear_rows:
-        c: dict[str, Any] = {
-             "n": len(clear_rows),
-             "answered": [float(r["answered"]) for r in clear_rows],
-             "right": [float(r["correct"]) for r in clear_rows],
-             "f1": [r["f1"] for r in clear_rows]}
-        if hide_gold:
-            c["hidden_refusal"] = [float(not r["hidden"]["answered"]) for r in clear_rows
-                                   if "hidden" in r and not r["hidden"]["dropped"]]
-        out["clear"] = {k: v if k == "n" else {"mean": round(metrics.mean(v) or 0.0, 4),
-                                                  "ci": _ci(v)} for k, v in c.items()}
+    for name, rows in (("clear", [r for r in ans_rows if r.get("clear")]),
+                       ("clear_fresh", [r for r in ans_rows if r.get("clear") and
+                                        r.get("fresh")])):
+        if rows:
+            out[name] = _group(rows, hide_gold)
     deciders: dict[str, dict[str, int]] = {}
     for r in per:
         for half, row in (("normal", r), ("hidden", r.get("hidden"))):
@@ -225,22 +233,31 @@ def run_eval(gold_path: str, settings: Any, *, corpus: list[str] = (),  # type: 
     if limit:
         questions = questions[:limit]
     clear: set[str] | None = None
+    fresh: set[str] | None = None
     if corpus:
         from assistant.indexing import ingest
         from index.loaders import iter_articles
 
         items: Any = list(corpus)
         if sample or any(g.search_doc_ids for g in questions):
-            from assistant.evaluation.pooled import clearly_answerable, pool, pooled_ids
+            from assistant.evaluation.pooled import (
+                clearly_answerable,
+                fresh_evidence,
+                pool,
+                pooled_ids,
+            )
 
             kept = list(pool(iter_articles(list(corpus)), pooled_ids(questions)))
             bodies = {a.id: a.body for a in kept if not isinstance(a, LoadError)}
+            dates = {a.id: a.date or "" for a in kept if not isinstance(a, LoadError)}
             clear = {g.id for g in questions if clearly_answerable(g, bodies)}
+            fresh = {g.id for g in questions if fresh_evidence(g, dates)}
             items = kept
         report = ingest(items, settings)
         print(report.summary(), flush=True)
     a = Assistant(settings=settings)
-    out = evaluate(a, questions, retriever=retriever, k=k, hide_gold=hide_gold, clear=clear)
+    out = evaluate(a, questions, retriever=retriever, k=k, hide_gold=hide_gold, clear=clear,
+                   fresh=fresh)
     out["gold"] = gold_path
     if sample:
         out["sample"] = {"n": sample, "seed": seed}
@@ -261,11 +278,12 @@ def format_table(rep: dict[str, Any]) -> str:
     if "intervals" in rep:
         lines.append("95% CI     " + "  ".join(
             f"{k}=[{v[0]:.3f}, {v[1]:.3f}]" for k, v in rep["intervals"].items() if v))
-    if "clear" in rep:
-        c = rep["clear"]
-        lines.append(f"clear      n={c['n']}  " + "  ".join(
-            f"{k}={v['mean']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
-            for k, v in c.items() if k != "n" and v["ci"]))
+    for name in ("clear", "clear_fresh"):
+        if name in rep:
+            c = rep[name]
+            lines.append(f"{name:<10} n={c['n']}  " + "  ".join(
+                f"{k}={v['mean']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
+                for k, v in c.items() if k != "n" and v["ci"]))
     if "decided_by" in rep:
         lines.append("decided_by " + "  ".join(
             f"{k}: " + ",".join(f"{h}={n}" for h, n in sorted(v.items()))

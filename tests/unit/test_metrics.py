@@ -231,3 +231,35 @@ def test_pooled_sample_pool_and_clearly_answerable():
     assert clearly_answerable(g, {"d1": "The Bills won the game on Sunday, the team said."})
     assert not clearly_answerable(g, {"d1": "The Bills are a team."})  # one question word
     assert not clearly_answerable(g, {"d1": "The team won the game on Sunday."})  # no gold
+
+
+def test_fresh_evidence_is_an_answer_document_from_the_questions_week():
+    from assistant.evaluation.gold import GoldQuestion
+    from assistant.evaluation.pooled import fresh_evidence
+
+    g = GoldQuestion(id="q", question="Which team won this week?", answers=("Bills",),
+                     gold_doc_ids=("old", "new"), question_date="2024-01-10")
+    assert fresh_evidence(g, {"old": "2023-01-02", "new": "2024-01-05"})
+    assert fresh_evidence(g, {"new": "2024-01-12"})  # web dates are approximate: 3 days late
+    assert not fresh_evidence(g, {"old": "2023-01-02", "new": "2023-12-20"})
+    assert not fresh_evidence(g, {"new": "2024-01-15"})
+    assert not fresh_evidence(g, {"new": "undated"})
+    assert not fresh_evidence(GoldQuestion(id="q", question="?", gold_doc_ids=("new",)),
+                              {"new": "2024-01-05"})  # no question date: not judged fresh
+
+
+def test_the_report_has_a_group_for_clear_questions_with_fresh_evidence():
+    from assistant.evaluation.runner import _extras, format_table
+
+    rows = [{"answered": a, "correct": c, "f1": float(c), "clear": cl, "fresh": fr,
+             "hidden": {"dropped": False, "answered": h}}
+            for a, c, cl, fr, h in [(True, True, True, True, False),
+                                    (True, False, True, False, True),
+                                    (False, False, False, True, False)]]
+    rep = _extras(rows, hide_gold=True)
+    assert rep["clear"]["n"] == 2
+    assert rep["clear_fresh"]["n"] == 1
+    assert rep["clear_fresh"]["right"]["mean"] == 1.0
+    assert rep["clear"]["hidden_refusal"]["mean"] == 0.5
+    table = format_table({"n": 3, "retriever": "hybrid", **rep})
+    assert "clear_fresh n=1" in table
