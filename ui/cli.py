@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", default="10m", help="with --watch: poll feeds this often")
 
     p = sub.add_parser("eval", help="score answers against gold questions")
-    p.add_argument("gold")
+    p.add_argument("gold", nargs="?", help="gold questions (JSONL)")
     _common(p)
     p.add_argument("--corpus", nargs="*", default=[], metavar="PATH", help="ingest first")
     p.add_argument("--retriever", choices=["dense", "bm25", "hybrid"], default="hybrid")
@@ -157,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="N questions with answer documents (seeded), and of --corpus only the "
                    "articles their search_doc_ids name (pooled evaluation)")
     p.add_argument("--seed", type=int, default=0, help="with --sample")
+    p.add_argument("--timelines", metavar="FILE",
+                   help="score timelines instead: topics (entities asked about in 3+ weeks) "
+                   "of the RealTime QA 2023-24 questions in FILE, their pooled articles "
+                   "from --corpus")
     p.add_argument("--json", dest="json_out", metavar="OUT", help="write the report here")
 
     p = sub.add_parser("bench", help="benchmarks that print numbers")
@@ -399,17 +403,30 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from assistant.evaluation.runner import run_eval
 
     settings = _settings(args, answerer=args.answerer)
+    if args.timelines:
+        from assistant.evaluation.timelines import format_report, run
+
+        report = run(args.timelines, settings, corpus=args.corpus, limit=args.limit)
+        print(format_report(report))
+        _write_json(report, args.json_out)
+        return 0
+    if not args.gold:
+        raise ConfigError("eval needs a gold questions file (or --timelines FILE)")
     report = run_eval(args.gold, settings, corpus=args.corpus, retriever=args.retriever,
                       k=args.k, limit=args.limit, hide_gold=args.hide_gold,
                       sample=args.sample, seed=args.seed)
     from assistant.evaluation.runner import format_table
 
     print(format_table(report))
-    if args.json_out:
-        with open(args.json_out, "w", encoding="utf-8") as fh:
-            json.dump(report, fh, indent=2, ensure_ascii=False)
-        print(f"wrote {args.json_out}")
+    _write_json(report, args.json_out)
     return 0
+
+
+def _write_json(report: dict[str, Any], path: str | None) -> None:
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(report, fh, indent=2, ensure_ascii=False)
+        print(f"wrote {path}")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
