@@ -13,7 +13,9 @@
 * **One event per story per day.** Near-duplicate copies of one story (``also_in``) were
   already folded by retrieval; two events of one day from articles of one story keep the
   best-ranked.
-* **Oldest first**, at most ``limit`` events (the best-ranked ones, then put in date order).
+* **Oldest first**, at most ``limit`` events, spread over the story's span: when there are
+  more, each week gives its best-ranked event in turn (the weeks whose best event ranks
+  highest first), so a long story is not told as twenty events of its busiest week.
 * **Articles over time** (``Timeline.counts``): how many of the retrieved articles are about
   the topic, per day, week or month (whichever gives a readable chart), for the chat's chart.
 
@@ -179,7 +181,7 @@ def build(topic: str, passages: Sequence[Passage], *, limit: int = 20) -> Timeli
         key = (story, ev.date)
         if key not in kept or rank < kept[key][0]:
             kept[key] = (rank, ev)
-    chosen = sorted(kept.values(), key=lambda t: t[0])[:limit]
+    chosen = spread(sorted(kept.values(), key=lambda t: t[0]), limit)
     events = sorted((ev for _r, ev in chosen),
                     key=lambda e: (e.date, e.citation.article_id, e.citation.start))
     numbered = tuple(Event(e.date, e.text, e.date_from,
@@ -187,6 +189,24 @@ def build(topic: str, passages: Sequence[Passage], *, limit: int = 20) -> Timeli
                      for i, e in enumerate(events, 1))
     period, counts = articles_over_time([ev.citation.date for _r, ev, _s in best.values()])
     return Timeline(topic, numbered, counts, period)
+
+
+def spread(ranked: Sequence[tuple[int, Event]], limit: int) -> list[tuple[int, Event]]:
+    """At most ``limit`` of ``ranked`` (best first): the best of each week in turn, weeks in
+    the order of their best event, then each week's second best, and so on."""
+    weeks: dict[tuple[int, int], list[tuple[int, Event]]] = {}
+    for item in ranked:
+        try:
+            key = date.fromisoformat(item[1].date).isocalendar()[:2]
+        except ValueError:
+            key = (0, 0)
+        weeks.setdefault(key, []).append(item)
+    out: list[tuple[int, Event]] = []
+    depth = 0
+    while len(out) < limit and any(len(v) > depth for v in weeks.values()):
+        out.extend(v[depth] for v in weeks.values() if len(v) > depth)
+        depth += 1
+    return out[:limit]
 
 
 def articles_over_time(days: Sequence[str]) -> tuple[str, tuple[tuple[str, int], ...]]:

@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="YYYY-MM-DD")
     p.add_argument("--until", help="YYYY-MM-DD")
     p.add_argument("--source", help="only this outlet")
-    p.add_argument("--limit", type=int, default=20, help="at most this many events")
+    p.add_argument("--limit", type=int, default=None,
+                   help="at most this many events (default 60, spread over the weeks)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("watch", help="keep the index up to date with feeds and folders")
@@ -178,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--ray", metavar="ADDRESS", help="a Ray cluster (default: a local Ray)")
     b.add_argument("--ray-batch", type=int, default=128, metavar="N")
     b.add_argument("--ray-actors", type=int, default=1, metavar="N")
+    b = bsub.add_parser("timeline", help="Assistant.timeline() latency on an index")
+    _common(b)
+    b.add_argument("topics", nargs="*", metavar="TOPIC",
+                   help="topics to time (default: a few of the 2022 benchmark's stories)")
+    b.add_argument("--search", type=int, default=None, metavar="N",
+                   help="passages read per timeline (default: Assistant.timeline's)")
     b = bsub.add_parser("query", help="ask() latency vs a bare embed + Chroma query")
     _common(b)
     b.add_argument("--questions", metavar="FILE",
@@ -437,6 +444,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         return bench_ray(args.corpus, limit=args.limit, questions=args.questions,
                          address=args.ray, batch_size=args.ray_batch, actors=args.ray_actors)
+    if args.bench_command == "timeline":
+        return bench.bench_timeline(_settings(args), args.topics, search=args.search)
     if args.bench_command == "ingest":
         return bench.bench_ingest(args.corpus, limit=args.limit, questions=args.questions,
                                   backend=args.backend)

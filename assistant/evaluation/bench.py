@@ -15,6 +15,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,6 +111,33 @@ def bench_ingest(corpus: str, *, limit: int = 300, questions: str | None = None,
                           upd.chunks_written, "update_seconds": round(upd.seconds, 2)}))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+TIMELINE_TOPICS = ("Brittney Griner", "Artemis", "monkeypox", "Elon Musk", "Twitter",
+                   "Liz Truss", "Queen Elizabeth", "Hurricane Ian", "Ukraine", "inflation")
+
+
+def bench_timeline(settings: Settings, topics: Sequence[str] = (), *,
+                   search: int | None = None) -> int:
+    """Time ``Assistant.timeline`` per topic (after a warm-up) and print p50 / p90."""
+    from assistant import Assistant
+
+    a = Assistant(settings=settings)
+    a.warm()
+    names = list(topics) or list(TIMELINE_TOPICS)
+    from assistant.assistant import TIMELINE_SEARCH
+
+    n = TIMELINE_SEARCH if search is None else search
+    a.timeline(names[0], search=n)  # the first call pays for lazy loads, not the timeline
+    times = []
+    for t in names:
+        t0 = time.perf_counter()
+        tl = a.timeline(t, search=n)
+        times.append((time.perf_counter() - t0) * 1000)
+        print(f"{times[-1]:8.0f} ms  {len(tl.events):>2} events  {t}", flush=True)
+    print(f"timeline over {a.stats()['chunks']} chunks, {n} passages read: p50 "
+          f"{_pct(times, 50):.0f} ms, p90 {_pct(times, 90):.0f} ms ({len(times)} topics)")
     return 0
 
 

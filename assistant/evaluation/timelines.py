@@ -162,7 +162,7 @@ def run(questions_path: str, settings: Any, *, corpus: Sequence[str] = (),
         dates = {r.id: r.date for r in a.store.article_records(sorted(ids)).values()}
     per = []
     for t in found:
-        tl = a.timeline(t.name, limit=20)
+        tl = a.timeline(t.name)  # the defaults a user gets
         per.append(score(t, tl.events, dates))
     return {"questions": questions_path, "topics": len(per), "per_topic": per,
             "summary": summarize(per)}

@@ -155,3 +155,21 @@ def test_a_rendered_timeline_is_ordered_cited_charted_and_inert():
     assert panel.count('class="nd-card"') == 2
     assert panel.index('id="nd-src-1"') < panel.index('id="nd-src-2"')
     assert "no dated event" in timeline_html(Timeline("x")).lower()
+
+
+def test_a_long_story_is_spread_over_its_weeks_not_told_from_its_busiest():
+    from assistant.timeline import Event, spread
+    from assistant.types import Citation
+
+    def ev(rank: int, day: str) -> tuple[int, Event]:
+        c = Citation(n=0, article_id=f"a{rank}", title="", date=day, source="", url="",
+                     passage="x", start=0, end=1, score=0.0)
+        return rank, Event(day, "x", "article", c)
+
+    busy = [ev(r, f"2024-03-0{4 + r}") for r in range(5)]  # ranks 0-4, one week
+    others = [ev(10, "2024-01-10"), ev(11, "2024-02-14"), ev(12, "2024-05-01")]
+    got = spread(busy + others, 4)
+    assert [r for r, _e in got] == [0, 10, 11, 12]  # one per week first, busiest week first
+    assert [r for r, _e in spread(busy + others, 6)] == [0, 10, 11, 12, 1, 2]
+    assert spread(busy, 10) == busy
+    assert spread([], 3) == []
