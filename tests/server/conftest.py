@@ -19,7 +19,26 @@ import pytest
 from tests.chatserver import free_port
 
 
-class ChromaServer:
+class _Server:
+    """A server process of a test's own, stopped (or killed) by its pid."""
+
+    proc: subprocess.Popen[bytes] | None = None
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(15)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class ChromaServer(_Server):
     def __init__(self, path: Path, port: int | None = None) -> None:
         self.path = path
         self.port = port or free_port()
@@ -35,21 +54,9 @@ class ChromaServer:
         wait_heartbeat(self.url)
         return self
 
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
-class MilvusServer:
+class MilvusServer(_Server):
     """A real Milvus gRPC server on loopback (Milvus Lite's ``python -m milvus_lite server``,
     the protocol of Milvus Standalone), which a test can kill and start again on the same data
     folder and port."""
@@ -76,18 +83,6 @@ class MilvusServer:
             time.sleep(0.2)
         raise TimeoutError(f"milvus server at {self.url} did not come up")
 
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(15)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def wait_heartbeat(url: str, timeout: float = 60) -> None:
