@@ -349,7 +349,9 @@ class Assistant:
 
         The passages that name the speaker are found by keyword search (the ``search`` best),
         and every quote attributed to a speaker whose name shares a word with ``speaker``
-        ("Peskov", "Dmitry Peskov", "Kremlin spokesman Dmitry Peskov") is listed once."""
+        ("Peskov", "Dmitry Peskov", "Kremlin spokesman Dmitry Peskov") is listed once. Only
+        the speaker's own quoted words count: reported speech ("Putin said he was responding
+        to ...") is the reporter's paraphrase, not a quote."""
         from index.quotes import Quote, find_quotes
         from index.text import terms
 
@@ -363,7 +365,7 @@ class Assistant:
         for cid, (text, meta) in rows.items():
             p = Passage.from_meta(cid, text, meta, score=0.0, dense=None, keyword=None, rank=0)
             for q in find_quotes(text):
-                if set(terms(q.speaker)) & want:
+                if q.kind == "direct" and set(terms(q.speaker)) & want:
                     key = (p.article_id, p.start + q.start)  # overlapping chunks repeat quotes
                     found.setdefault(key, (p.date, q.words, p, q))
         ordered = sorted(found.values(), key=lambda r: (r[0], r[2].article_id), reverse=True)

@@ -8,8 +8,16 @@ News attributes quotes in a handful of shapes, all handled here:
 
 ``find_quotes(text)`` returns ``Quote`` objects whose spans point into ``text``:
 ``text[q.start:q.end] == q.words`` (the quoted words, without the marks) and
-``text[q.span_start:q.span_end]`` is the attribution sentence(s) to cite. Pronoun speakers
-("he said") are resolved to the last named speaker or subject before them in the same text.
+``text[q.span_start:q.span_end]`` is the attribution sentence(s) to cite.
+
+What counts as a quote:
+- The quoted words stay inside one paragraph. An opening mark that is not closed in its
+  paragraph (a headline's) quotes nothing.
+- Words in Title Case ("The Ingraham Angle") are a title, not something said.
+- A speaker with a role before the name ("DeSantis campaign press secretary Bryan Griffin")
+  is the person named last.
+- A pronoun speaker ("he said") is the last speaker named, or the last subject, before it in
+  the same paragraph; otherwise the quote is dropped.
 """
 
 from __future__ import annotations
@@ -34,9 +42,11 @@ _BEFORE = re.compile(rf"(?:(?P<s1>{_NAME}|{_PRONOUN})[^.!?“”\"]{{0,120}}?\b{
                      rf"[^.!?“”\"]{{0,80}}|\bsaying)[:,]?\s*$")
 _REPORTED = re.compile(rf"(?P<s>{_NAME})\s+(?:said|says|added|adds|warned|warns|insisted|"
                        rf"insists|argued|argues|noted|explained|claimed|claims|announced|"
-                       rf"stated|declared)\s+(?:that\s+)?(?P<w>[^.!?“”\"]{{12,}}[.!?])")
+                       rf"stated|declared)\s+(?:that\s+)?(?P<w>[^.!?“”\"\n]{{12,}}[.!?])")
 _ACCORDING = re.compile(rf"(?P<w>[A-Z][^.!?]{{12,}}?),\s+according to (?P<s>{_NAME})")
 _SUBJECT = re.compile(rf"(?:^|[.!?]\s+|\n)(?P<s>{_NAME})\b")
+_LAST_NAME = re.compile(rf"{_NAME}$")
+_SMALL = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
 
 
 @dataclass(frozen=True)
@@ -78,18 +88,35 @@ def _sentence_end(text: str, pos: int) -> int:
 
 
 def _clean(speaker: str) -> str:
-    s = re.sub(r"^(?:the|a|an|his|her|their)\s+", "", speaker.strip(), flags=re.I)
-    return s.rstrip(",.")
+    s = re.sub(r"^(?:the|a|an|his|her|their)\s+", "", speaker.strip(), flags=re.I).rstrip(",.")
+    words = s.split()
+    if any(w[:1].islower() for w in words[1:]):  # "DeSantis campaign press secretary Bryan
+        last = _LAST_NAME.search(s)              # Griffin": the person is the name at the end
+        if last and last.start() > 0 and s[last.start() - 1] == " ":
+            return last.group()
+    return s
+
+
+def _title(words: str) -> bool:
+    """Quoted words that name a work or a show ("The Ingraham Angle"), not something said:
+    short, and every word but the small ones capitalised."""
+    ws = re.findall(r"[\w’'-]+", words)
+    return 0 < len(ws) <= 6 and all(w[:1].isupper() or w.lower() in _SMALL for w in ws) \
+        and not words.rstrip().endswith(("!", "?"))
+
+
+def _paragraph_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
 
 
 def find_quotes(text: str) -> list[Quote]:
     """Every attributed quote in ``text``, in order."""
     out: list[Quote] = []
-    last_named = ""
-    for m in re.finditer(r"[“\"]([^“”\"]{8,1500})[”\"]", text):
+    last_named, named_at = "", -1
+    for m in re.finditer(r"[“\"]([^“”\"\n]{8,1500})[”\"]", text):
         words_start, words_end = m.start(1), m.end(1)
         words = text[words_start:words_end].strip().rstrip(",")
-        if not words:
+        if not words or _title(words):
             continue
         speaker = ""
         span_start = _sentence_start(text, m.start())
@@ -110,11 +137,12 @@ def find_quotes(text: str) -> list[Quote]:
         if not speaker:
             continue
         if re.fullmatch(_PRONOUN, speaker.strip()):
-            speaker = last_named or _subject_before(text, m.start())
+            para = _paragraph_start(text, m.start())
+            speaker = last_named if named_at >= para else _subject_before(text, m.start(), para)
             if not speaker:
                 continue
         speaker = _clean(speaker)
-        last_named = speaker
+        last_named, named_at = speaker, m.start()
         end_words = words_start + len(words)
         out.append(Quote(speaker, words, words_start, end_words, span_start, span_end,
                          "direct"))
@@ -132,8 +160,8 @@ def find_quotes(text: str) -> list[Quote]:
     return out
 
 
-def _subject_before(text: str, pos: int) -> str:
-    names = list(_SUBJECT.finditer(text, 0, pos))
+def _subject_before(text: str, pos: int, start: int = 0) -> str:
+    names = list(_SUBJECT.finditer(text, start, pos))
     return names[-1].group("s") if names else ""
 
 

@@ -245,6 +245,8 @@ def test_quotes_by_speaker_newest_first_each_cited(real_store, seed_dir, tmp_pat
     assert words[0] == "We are ready to talk again"  # the newest first
     assert "Russia will not back down" in words
     assert "No, I don’t need help with Iran. I need help with you." not in words  # Trump's
+    # reported speech ("Ushakov said that while Russia was open ...") is not a quote
+    assert not any(w.startswith("while Russia was open") for w in words)
     for w, c in rows:
         assert w in c.passage
         assert c.date

@@ -162,7 +162,7 @@ def test_quotes_and_their_speakers_in_the_seed():
     assert trump.words == "No, I don’t need help with Iran. I need help with you."
     assert body[trump.start:trump.end] == trump.words
     assert body[trump.span_start:trump.span_end].startswith("Trump responded to Putin’s offer")
-    ushakov = by[("Kremlin aide Yuri Ushakov", "direct")]
+    ushakov = by[("Yuri Ushakov", "direct")]  # the person, not "Kremlin aide Yuri Ushakov"
     assert ushakov.words == "Russia will not back down"
     assert all(body[q.start:q.end] == q.words for q in quotes)
 
@@ -206,3 +206,25 @@ def test_a_refusal_for_want_of_a_kind_reads_right():
     assert conjugate("two teams", "answers") == "answer"
     assert conjugate("cities", "answers") == "answer"
     assert conjugate("news", "answers") == "answers"
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    # a headline's unclosed quote must not swallow the next paragraph
+    ('Putin says "Russia will station weapons in Belarus\n\nThe U.S. said on Sunday it was '
+     'watching," officials said.', []),
+    # a show's title is not something said
+    ("“We will win,” DeSantis said Tuesday on Fox News’ “The Ingraham Angle.”",
+     [("DeSantis", "We will win")]),
+    # the person named after a role speaks, not the name inside the role
+    ('"He will defeat the swamp," said DeSantis campaign press secretary Bryan Griffin.',
+     [("Bryan Griffin", "He will defeat the swamp")]),
+    # a pronoun is resolved within its paragraph only
+    ("“We are ready,” Ana Lima said.\n\n“The plan is set,” she told reporters.",
+     [("Ana Lima", "We are ready")]),
+    ("Ana Lima spoke first. “We need more money now,” she told reporters.",
+     [("Ana Lima", "We need more money now")]),
+])
+def test_a_quote_is_quoted_words_in_one_paragraph_by_the_person_named(text, kept):
+    got = [(q.speaker, q.words) for q in find_quotes(text) if q.kind == "direct"]
+    assert got == kept
+    assert all(text[q.start:q.end] == q.words for q in find_quotes(text))
