@@ -9,7 +9,7 @@
   (not a heading), so the event is the article's news rather than its background.
 * **Dated.** The article's date, unless the sentence dates the event itself: "on Tuesday",
   "yesterday", "last week" are resolved against the article's date (the weekday before it;
-  ``date_from`` says ``text``).
+  "last week": seven days before it; ``date_from`` says ``text``).
 * **One event per story per day.** Near-duplicate copies of one story (``also_in``) were
   already folded by retrieval; two events of one day from articles of one story keep the
   best-ranked.
@@ -43,6 +43,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _ON_DAY = re.compile(r"\b(?:on|early|late|last|this)\s+(" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _BARE_DAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _YESTERDAY = re.compile(r"\byesterday\b", re.I)
+_LAST_WEEK = re.compile(r"\blast week\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w’'-]+")
 
 
@@ -134,6 +135,9 @@ def event_date(sentence: str, published: str) -> tuple[str, str]:
     if _YESTERDAY.search(sentence):
         return (day - timedelta(days=1)).isoformat(), "text"
     m = _ON_DAY.search(sentence) or _BARE_DAY.search(sentence)
+    if not m and _LAST_WEEK.search(sentence):
+        # "last week" names no day: the article's weekday of last week, always inside it
+        return (day - timedelta(days=7)).isoformat(), "text"
     if m:
         want = _WEEKDAYS.index(m.group(1).lower())
         back = (day.weekday() - want) % 7  # the latest such weekday on or before the article

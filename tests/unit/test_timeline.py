@@ -21,6 +21,8 @@ def test_in_text_days_are_resolved_against_the_articles_day():
         ("2025-07-03", "article")
     assert event_date("Engineers found a leak.", "2025-07-03") == ("2025-07-03", "article")
     assert event_date("Late Sunday the crew was safe.", "2025-07-03") == ("2025-06-29", "text")
+    assert event_date("The strike began last week.", "2025-07-03") == ("2025-06-26", "text")
+    assert event_date("It began last Tuesday.", "2025-07-03") == ("2025-07-01", "text")
 
 
 def test_events_are_about_the_topic_dated_and_oldest_first():
