@@ -349,7 +349,8 @@ class Assistant:
 
         The passages that name the speaker are found by keyword search (the ``search`` best),
         and every quote attributed to a speaker whose name shares a word with ``speaker``
-        ("Peskov", "Dmitry Peskov", "Kremlin spokesman Dmitry Peskov") is listed once. Only
+        ("Peskov", "Dmitry Peskov", "Kremlin spokesman Dmitry Peskov") is listed once, from
+        the first article that carried it. Only
         the speaker's own quoted words count: reported speech ("Putin said he was responding
         to ...") is the reporter's paraphrase, not a quote."""
         from index.quotes import Quote, find_quotes
@@ -368,7 +369,11 @@ class Assistant:
                 if q.kind == "direct" and set(terms(q.speaker)) & want:
                     key = (p.article_id, p.start + q.start)  # overlapping chunks repeat quotes
                     found.setdefault(key, (p.date, q.words, p, q))
-        ordered = sorted(found.values(), key=lambda r: (r[0], r[2].article_id), reverse=True)
+        # the same words carried by several articles are one quote: the first report of it
+        first: dict[str, tuple[str, str, Passage, Quote]] = {}
+        for row in sorted(found.values(), key=lambda r: (r[0], r[2].article_id)):
+            first.setdefault(" ".join(terms(row[1])) or row[1], row)
+        ordered = sorted(first.values(), key=lambda r: (r[0], r[2].article_id), reverse=True)
         out = []
         for n, (_date, words, p, q) in enumerate(ordered[:limit], 1):
             out.append((words, citation_from(n, p, q.span_start, q.span_end, 1.0)))

@@ -238,11 +238,16 @@ def test_quotes_by_speaker_newest_first_each_cited(real_store, seed_dir, tmp_pat
     later.write_text("---\ntitle: Kremlin comments again\ndate: 2025-07-10\n---\n"
                      "“We are ready to talk again,” Yuri Ushakov said on Thursday.\n",
                      encoding="utf-8")
+    (seed_dir / "echo.md").write_text(  # a later article repeats the same quote
+        "---\ntitle: Kremlin comments, a recap\ndate: 2025-07-12\n---\n"
+        "“We are ready to talk again,” Yuri Ushakov said last week.\n", encoding="utf-8")
     ingest([seed_dir], real_store, keyword_dir=tmp_path / "index" / "keyword")
     a = Assistant(index_dir=tmp_path / "index", store=real_store)
     rows = a.quotes("Ushakov")
     words = [w for w, _c in rows]
     assert words[0] == "We are ready to talk again"  # the newest first
+    assert words.count("We are ready to talk again") == 1  # said once, reported twice
+    assert rows[0][1].article_id == "later"  # cited from the first report
     assert "Russia will not back down" in words
     assert "No, I don’t need help with Iran. I need help with you." not in words  # Trump's
     # reported speech ("Ushakov said that while Russia was open ...") is not a quote
