@@ -22,6 +22,7 @@ back-off (seconds to minutes) and fail every call meanwhile, though the server a
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,12 @@ def not_loaded(exc: BaseException) -> bool:
     """True when the server refused a call because the collection is not loaded (what a
     restarted server says until it is loaded again)."""
     return getattr(exc, "code", None) == 101 or "call load()" in str(exc)
+
+
+def closed(exc: BaseException) -> bool:
+    """True when a call ran on a connection that was closed under it (another thread of this
+    process renewed the connection while the call was in flight)."""
+    return "closed channel" in str(exc)
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -65,8 +72,9 @@ class _QuietOutage(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         text = record.getMessage()
-        return not ((exc is not None and (unreachable(exc) or not_loaded(exc)))
-                    or "Fail connecting to server" in text or "call load()" in text)
+        return not ((exc is not None and (unreachable(exc) or not_loaded(exc) or closed(exc)))
+                    or "Fail connecting to server" in text or "call load()" in text
+                    or "closed channel" in text)
 
 
 for _name in ("pymilvus", "pymilvus.decorators", "pymilvus.client.connection_manager"):
@@ -85,6 +93,7 @@ class Reconnecting:
         self.on_restart = on_restart
         self.wait_s = WAIT_S if wait_s is None else wait_s
         self.client: Any = make(None)
+        self._renewing = threading.Lock()  # the store's threads share one connection
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self.client, name)
@@ -101,9 +110,12 @@ class Reconnecting:
         attempt = 0
         reloaded = False
         while True:
+            client = self.client
             try:
-                return getattr(self.client, name)(*args, **kwargs)
+                return getattr(client, name)(*args, **kwargs)
             except Exception as exc:
+                if client is not self.client and (closed(exc) or unreachable(exc)):
+                    continue  # another thread renewed the connection meanwhile: use that one
                 if not_loaded(exc) and not reloaded and name not in ("load_collection",):
                     log.warning("the Milvus server at %s was restarted: loading the "
                                 "collections again", self.uri)
@@ -118,7 +130,7 @@ class Reconnecting:
                                 "%.0f s for it", self.uri, name, deadline - time.monotonic())
                 if time.monotonic() >= deadline:
                     raise self._down() from exc
-                if self._renew():
+                if self._renew(client):
                     continue  # the server answers a fresh connection: run the call again
                 time.sleep(RETRY_EVERY_S)
 
@@ -126,16 +138,20 @@ class Reconnecting:
         return StoreError(f"the Milvus server at {self.uri} does not answer (waited "
                           f"{self.wait_s:.0f} s); check that it runs, then try again")
 
-    def _renew(self) -> bool:
-        """A fresh connection in place of the old one; False while the server is still down
-        (the old client stays, so a later attempt can try again)."""
-        try:
-            fresh = self._make(CONNECT_TIMEOUT_S)
-        except Exception as exc:  # still down: the caller decides whether to wait more
-            if not unreachable(exc):
-                log.debug("a fresh Milvus connection failed", exc_info=True)
-            return False
-        old, self.client = self.client, fresh
+    def _renew(self, failed: Any) -> bool:
+        """A fresh connection in place of ``failed``; True at once when another thread has
+        renewed it already, False while the server is still down (the old client stays, so a
+        later attempt can try again)."""
+        with self._renewing:
+            if self.client is not failed:
+                return True
+            try:
+                fresh = self._make(CONNECT_TIMEOUT_S)
+            except Exception as exc:  # still down: the caller decides whether to wait more
+                if not unreachable(exc):
+                    log.debug("a fresh Milvus connection failed", exc_info=True)
+                return False
+            old, self.client = self.client, fresh
         try:
             old.close()
         except Exception:  # an old channel that will not close cleanly is of no further use
