@@ -43,6 +43,7 @@ from index.errors import (
     NewsdeskError,
     PartialIngestError,
     StoreError,
+    first_line,
 )
 from index.protocols import IndexStore
 
@@ -120,7 +121,7 @@ def start(address: str | None, num_cpus: int | None = None) -> bool:
         try:
             ray.init(address=address, **common)
         except Exception as exc:  # ConnectionError, RuntimeError, ValueError from ray.init
-            raise ConfigError(f"cannot reach the Ray cluster at {address} ({_first_line(exc)}); "
+            raise ConfigError(f"cannot reach the Ray cluster at {address} ({first_line(exc)}); "
                               "check that it runs (`ray status` on its head node) or drop the "
                               "address for a local Ray") from exc
         return True
@@ -134,11 +135,11 @@ def start(address: str | None, num_cpus: int | None = None) -> bool:
             _stop_quietly(ray)
             if fresh:
                 raise ClusterError(
-                    f"a local Ray could not start ({_first_line(exc)}); run `ray stop --force` "
+                    f"a local Ray could not start ({first_line(exc)}); run `ray stop --force` "
                     "to clear a stale one, check free memory and /tmp, or ingest without "
                     "--ray") from exc
             log.warning("a local Ray did not start (%s); trying once more in a fresh session "
-                        "folder", _first_line(exc))
+                        "folder", first_line(exc))
     raise AssertionError("unreachable")
 
 
@@ -148,11 +149,6 @@ def _stop_quietly(ray: Any) -> None:
         ray.shutdown()
     except Exception:  # nothing left to stop is fine; say so for -v
         log.debug("ray.shutdown after a failed start", exc_info=True)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{exc.__class__.__name__}: {text[0][:300]}" if text else exc.__class__.__name__
 
 
 def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
@@ -175,6 +171,7 @@ def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
         _write,
         admit,
         incomplete,
+        stored,
     )
 
     if batch_size < 1 or actors < 1:
@@ -194,7 +191,7 @@ def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
                                                  for r in ds.iter_rows()]
         except Exception as exc:  # a read task that failed RETRIES times: nothing is written
             raise PartialIngestError(f"the Ray job failed while reading, before anything was "
-                                   f"stored ({_first_line(exc)}); run the same command again")\
+                                   f"stored ({first_line(exc)}); run the same command again")\
                 from exc
         articles, failed, warnings, renames = admit(loaded)
         counts = {"added": 0, "updated": 0, "unchanged": 0, "written": 0}
@@ -229,18 +226,16 @@ def ingest(inputs: Iterable[str | Path], store: IndexStore, *, embeddings: str,
                 raise
             except _Stalled as exc:
                 _stop_ray_data()
-                done = counts["added"] + counts["updated"] + counts["unchanged"]
                 raise PartialIngestError(
                     f"no embedded batch came back from Ray for {stall_s:.0f} s (a worker hung "
-                    f"or its node is gone); stopped after {done} of {len(articles)} articles, "
-                    "which are stored: run the same command again to finish") from exc
+                    f"or its node is gone); stopped after {stored(counts)} of {len(articles)} "
+                    "articles, which are stored: run the same command again to finish") from exc
             except Exception as exc:  # RayError after the retries, or the store went away
                 if not _is_ray_error(exc):
                     raise incomplete(exc, store, counts, len(articles)) from exc
-                done = counts["added"] + counts["updated"] + counts["unchanged"]
                 raise PartialIngestError(
-                    f"the Ray job failed after {done} of {len(articles)} articles "
-                    f"({_first_line(exc)}); those are stored: run the same command again to "
+                    f"the Ray job failed after {stored(counts)} of {len(articles)} articles "
+                    f"({first_line(exc)}); those are stored: run the same command again to "
                     "finish") from exc
         finally:
             if stories is not None:

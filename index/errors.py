@@ -85,6 +85,12 @@ class BackendError(AnswerError):
     """An answerer backend failed; the message says which and how to fix it."""
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception in a few words, for a one-line message: its type and its first line."""
+    lines = str(exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {lines[0][:300]}" if lines else exc.__class__.__name__
+
+
 _FULL = ("database or disk is full", "no space left on device", "disk full")
 _READ_ONLY = ("read-only file system", "readonly database", "read only database")
 

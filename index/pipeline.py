@@ -28,6 +28,7 @@ from index.errors import (
     NewsdeskError,
     PartialIngestError,
     StoreError,
+    first_line,
     storage_condition,
 )
 from index.loaders import iter_articles
@@ -221,23 +222,21 @@ def incomplete(exc: BaseException, store: IndexStore, counts: dict[str, int], to
                ) -> PartialIngestError:
     """The error for an ingest whose store failed part way: how far it got, why, and that the
     same command finishes it (the caller raises it ``from exc``)."""
-    done = counts["added"] + counts["updated"] + counts["unchanged"]
     condition = storage_condition(exc)
-    why = STORAGE_REASON[condition] if condition else _reason(exc)
+    # a failure of ours (a Milvus server that does not answer) says it best in its own words
+    why = STORAGE_REASON[condition] if condition else \
+        str(exc) if isinstance(exc, NewsdeskError) else first_line(exc)
     return PartialIngestError(
-        f"the index at {store.location} failed during ingest after {done} of {total} articles "
+        f"the index at {store.location} failed during ingest after {stored(counts)} of {total} "
+        "articles "
         f"({why}); what was committed is kept: "
         f"{'free some space' if condition == 'full' else 'fix the store'} and run the same "
         "command again to finish")
 
 
-def _reason(exc: BaseException) -> str:
-    """A store failure in a few words: its own message when it is one of ours (a Milvus
-    server that does not answer), else the exception's type and first line."""
-    if isinstance(exc, NewsdeskError):
-        return str(exc)
-    lines = str(exc).strip().splitlines()
-    return f"{exc.__class__.__name__}: {lines[0][:200] if lines else ''}"
+def stored(counts: dict[str, int]) -> int:
+    """Articles an ingest has stored so far (added, updated or found unchanged)."""
+    return counts["added"] + counts["updated"] + counts["unchanged"]
 
 
 def _settle(pending: Future[None] | None) -> None:

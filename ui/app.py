@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import ConfigError, NewsdeskError
-from assistant.timeline import timeline_request
+from assistant.timeline import Timeline, TimelineAsk, timeline_request
 from assistant.types import Answer
 
 if TYPE_CHECKING:
@@ -80,8 +80,7 @@ class ChatBackend:
         ask = timeline_request(message)
         if ask is not None:  # "what happened with X": a dated, cited list, not one answer
             try:
-                tl = self.assistant.timeline(ask.topic, since=since or ask.since,
-                                             until=until or None, source=sources or None)
+                tl = self._timeline(ask, since, until, sources)
             except NewsdeskError as exc:
                 chat[-1] = {"role": "assistant", "content": render.answer_html(f"⚠ {exc}")}
                 yield chat, turns, render.sources_html(None, str(exc)), ""
@@ -110,6 +109,13 @@ class ChatBackend:
             chat[-1] = {"role": "assistant", "content": render.answer_html(f"⚠ {exc}")}
             yield chat, turns, render.sources_html(None, str(exc)), ""
 
+    def _timeline(self, ask: TimelineAsk, since: str, until: str,
+                  source: str | list[str] | None) -> Timeline:
+        """The timeline a message asks for; the page's date and source settings apply, a
+        "since D" in the message when the page sets no start."""
+        return self.assistant.timeline(ask.topic, since=since or ask.since, until=until or None,
+                                       source=source or None)
+
     def api_ask(self, question: str, since: str = "", until: str = "", source: str = "",
                 k: int = 5, history: list[list[str]] | None = None) -> dict[str, Any]:
         """Structured answer for API clients: text, answered, citations (and more). A
@@ -118,8 +124,7 @@ class ChatBackend:
         ask = timeline_request(question or "")
         if ask is not None:
             try:
-                tl = self.assistant.timeline(ask.topic, since=since or ask.since,
-                                             until=until or None, source=source or None)
+                tl = self._timeline(ask, since, until, source)
             except NewsdeskError as exc:
                 return {"error": str(exc), "text": "", "answered": False, "citations": []}
             return {"question": question, "text": tl.text(), "answered": bool(tl.events),

@@ -116,7 +116,7 @@ class Reconnecting:
             except Exception as exc:
                 if client is not self.client and (closed(exc) or unreachable(exc)):
                     continue  # another thread renewed the connection meanwhile: use that one
-                if not_loaded(exc) and not reloaded and name not in ("load_collection",):
+                if not_loaded(exc) and not reloaded and name != "load_collection":
                     log.warning("the Milvus server at %s was restarted: loading the "
                                 "collections again", self.uri)
                     reloaded = True
