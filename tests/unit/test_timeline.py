@@ -175,3 +175,15 @@ def test_a_long_story_is_spread_over_its_weeks_not_told_from_its_busiest():
     assert [r for r, _e in spread(busy + others, 6)] == [0, 10, 11, 12, 1, 2]
     assert spread(busy, 10) == busy
     assert spread([], 3) == []
+
+
+def test_a_timeline_with_more_events_than_its_limit_covers_the_storys_weeks():
+    # five best-ranked events in one busy week, then one in each of three other weeks
+    busy = [passage(f"The Zephyr strike entered day {i} with pickets at the depot.", rank=i,
+                    article=f"b{i}", day=f"2024-03-0{4 + i}") for i in range(5)]
+    spread_out = [passage("The Zephyr strike was called by the rail union after talks failed.",
+                          rank=10 + i, article=f"w{i}", day=day)
+                  for i, day in enumerate(("2024-01-10", "2024-02-14", "2024-05-01"))]
+    tl = build("Zephyr strike", busy + spread_out, limit=4)
+    assert [e.date for e in tl.events] == ["2024-01-10", "2024-02-14", "2024-03-04",
+                                           "2024-05-01"]
